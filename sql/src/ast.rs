@@ -1,0 +1,588 @@
+//! The syntax tree of wasp SQL (ksqlDB's dialect).
+//!
+//! Every node's `Display` prints SQL that parses back to the same node, so plans,
+//! `EXPLAIN` output and the persisted command log can all be rendered from the tree.
+//! Identifiers are stored normalized: unquoted names upper-cased, quoted ones as written.
+
+use std::fmt;
+
+use crate::error::Pos;
+use crate::types::DataType;
+
+/// A top-level statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    /// `CREATE [OR REPLACE] {STREAM|TABLE} [IF NOT EXISTS] name [(col TYPE [KEY|PRIMARY KEY], ...)] WITH (...)`
+    CreateSource(CreateSource),
+    /// `CREATE [OR REPLACE] {STREAM|TABLE} [IF NOT EXISTS] name [WITH (...)] AS SELECT ...`
+    CreateAsSelect(CreateAsSelect),
+    /// `INSERT INTO name SELECT ...`
+    InsertSelect { target: String, query: Query },
+    /// `INSERT INTO name [(col, ...)] VALUES (expr, ...)`
+    InsertValues { target: String, columns: Option<Vec<String>>, values: Vec<Expr> },
+    /// `SELECT ... [EMIT CHANGES] [LIMIT n]`
+    Select(Query),
+    /// `SHOW {STREAMS|TABLES|QUERIES|TOPICS|PROPERTIES|FUNCTIONS} [EXTENDED]`
+    Show { what: ShowKind, extended: bool },
+    /// `DESCRIBE [EXTENDED] name`
+    Describe { name: String, extended: bool },
+    /// `DESCRIBE FUNCTION name`
+    DescribeFunction { name: String },
+    /// `DROP {STREAM|TABLE} [IF EXISTS] name [DELETE TOPIC]`
+    Drop { kind: SourceKind, if_exists: bool, name: String, delete_topic: bool },
+    /// `TERMINATE query_id` or `TERMINATE ALL`
+    Terminate { query_id: Option<String> },
+    /// `EXPLAIN statement` or `EXPLAIN query_id`
+    Explain(ExplainTarget),
+    /// `SET 'name' = 'value'`
+    Set { name: String, value: String },
+    /// `UNSET 'name'`
+    Unset { name: String },
+    /// `PRINT 'topic' [FROM BEGINNING] [INTERVAL n] [LIMIT n]`
+    Print { topic: String, from_beginning: bool, interval: Option<u64>, limit: Option<u64> },
+    /// `RUN SCRIPT 'path'`
+    RunScript { path: String },
+}
+
+/// What `EXPLAIN` explains.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExplainTarget {
+    Statement(Box<Statement>),
+    QueryId(String),
+}
+
+/// What `SHOW` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShowKind {
+    Streams,
+    Tables,
+    Queries,
+    Topics,
+    Properties,
+    Functions,
+}
+
+/// A stream (append-only) or a table (latest value per key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum SourceKind {
+    Stream,
+    Table,
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SourceKind::Stream => "STREAM",
+            SourceKind::Table => "TABLE",
+        })
+    }
+}
+
+/// `CREATE STREAM s (...) WITH (...)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateSource {
+    pub kind: SourceKind,
+    pub or_replace: bool,
+    pub if_not_exists: bool,
+    pub name: String,
+    pub columns: Vec<ColumnDef>,
+    pub with: Properties,
+}
+
+/// `CREATE STREAM s WITH (...) AS SELECT ...`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateAsSelect {
+    pub kind: SourceKind,
+    pub or_replace: bool,
+    pub if_not_exists: bool,
+    pub name: String,
+    pub with: Properties,
+    pub query: Query,
+}
+
+/// A column in a `CREATE` statement's element list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDef {
+    pub name: String,
+    pub data_type: DataType,
+    /// `KEY` (streams) or `PRIMARY KEY` (tables).
+    pub key: bool,
+    pub pos: Pos,
+}
+
+/// `WITH (NAME = value, ...)` properties, names upper-cased, in order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Properties(pub Vec<(String, Literal)>);
+
+impl Properties {
+    /// The property's value, by case-insensitive name.
+    pub fn get(&self, name: &str) -> Option<&Literal> {
+        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    }
+
+    /// The property as text (strings as-is, numbers and booleans printed).
+    pub fn get_str(&self, name: &str) -> Option<String> {
+        self.get(name).map(|v| match v {
+            Literal::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A `SELECT` query, streaming (`EMIT CHANGES`) or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub projection: Vec<SelectItem>,
+    pub from: TableRef,
+    pub selection: Option<Expr>,
+    pub group_by: Vec<Expr>,
+    pub having: Option<Expr>,
+    pub partition_by: Vec<Expr>,
+    pub emit_changes: bool,
+    pub limit: Option<u64>,
+    /// Where `SELECT` starts, for error positions.
+    pub pos: Pos,
+}
+
+/// A source in `FROM`, with an optional alias.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRef {
+    pub name: String,
+    pub alias: Option<String>,
+    pub pos: Pos,
+}
+
+/// One item of the `SELECT` list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SelectItem {
+    /// `*` or `alias.*`
+    Wildcard { qualifier: Option<String> },
+    Expr { expr: Expr, alias: Option<String> },
+}
+
+/// A literal value as written in SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Null,
+    Boolean(bool),
+    /// An integer literal; INT if it fits 32 bits, BIGINT otherwise.
+    Integer(i64),
+    /// A literal with a decimal point: `1.5` is a DECIMAL in ksqlDB.
+    Decimal(String),
+    /// A literal with an exponent: `1.5E3` is a DOUBLE.
+    Double(f64),
+    String(String),
+}
+
+/// A binary operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Modulo,
+    Concat,
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    And,
+    Or,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Subtract => "-",
+            BinaryOp::Multiply => "*",
+            BinaryOp::Divide => "/",
+            BinaryOp::Modulo => "%",
+            BinaryOp::Concat => "||",
+            BinaryOp::Eq => "=",
+            BinaryOp::NotEq => "<>",
+            BinaryOp::Lt => "<",
+            BinaryOp::LtEq => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::GtEq => ">=",
+            BinaryOp::And => "AND",
+            BinaryOp::Or => "OR",
+        }
+    }
+
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq
+        )
+    }
+
+    pub fn is_arithmetic(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Add | BinaryOp::Subtract | BinaryOp::Multiply | BinaryOp::Divide | BinaryOp::Modulo
+        )
+    }
+}
+
+/// A unary operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Not,
+    Negate,
+}
+
+/// An expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// `col` or `source.col`.
+    Column { qualifier: Option<String>, name: String, pos: Pos },
+    Literal(Literal),
+    Unary { op: UnaryOp, expr: Box<Expr> },
+    Binary { op: BinaryOp, left: Box<Expr>, right: Box<Expr>, pos: Pos },
+    Like { expr: Box<Expr>, pattern: Box<Expr>, escape: Option<char>, negated: bool },
+    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
+    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
+    IsNull { expr: Box<Expr>, negated: bool },
+    /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`
+    Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, else_result: Option<Box<Expr>> },
+    Cast { expr: Box<Expr>, data_type: DataType, pos: Pos },
+    /// `a[1]` (arrays, 1-based; negative counts from the end) or `m['k']` (maps).
+    Subscript { expr: Box<Expr>, index: Box<Expr>, pos: Pos },
+    /// `s->f`
+    Field { expr: Box<Expr>, field: String, pos: Pos },
+    /// `f(args)`, `f(*)`, `f(DISTINCT x)`
+    Function { name: String, args: Vec<Expr>, star: bool, distinct: bool, pos: Pos },
+    /// `ARRAY[a, b]`
+    Array(Vec<Expr>),
+    /// `MAP(k := v, ...)`
+    Map(Vec<(Expr, Expr)>),
+    /// `STRUCT(name := v, ...)`
+    Struct(Vec<(String, Expr)>),
+    Nested(Box<Expr>),
+}
+
+impl Expr {
+    /// The position of the expression's first token, where known.
+    pub fn pos(&self) -> Option<Pos> {
+        match self {
+            Expr::Column { pos, .. }
+            | Expr::Binary { pos, .. }
+            | Expr::Cast { pos, .. }
+            | Expr::Subscript { pos, .. }
+            | Expr::Field { pos, .. }
+            | Expr::Function { pos, .. } => Some(*pos),
+            Expr::Unary { expr, .. }
+            | Expr::Like { expr, .. }
+            | Expr::InList { expr, .. }
+            | Expr::Between { expr, .. }
+            | Expr::IsNull { expr, .. }
+            | Expr::Nested(expr) => expr.pos(),
+            _ => None,
+        }
+    }
+}
+
+/// Writes an identifier, quoting it with backticks when it would not read back as is.
+pub struct Ident<'a>(pub &'a str);
+
+impl fmt::Display for Ident<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        let plain = !s.is_empty()
+            && s.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+            && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && !crate::parser::is_reserved(s);
+        if plain {
+            f.write_str(s)
+        } else {
+            write!(f, "`{}`", s.replace('`', "``"))
+        }
+    }
+}
+
+fn quote_str(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn comma_sep<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T]) -> fmt::Result {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{item}")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::Null => f.write_str("NULL"),
+            Literal::Boolean(b) => f.write_str(if *b { "true" } else { "false" }),
+            Literal::Integer(i) => write!(f, "{i}"),
+            Literal::Decimal(d) => f.write_str(d),
+            Literal::Double(d) => {
+                let s = format!("{d:E}");
+                f.write_str(&s)
+            }
+            Literal::String(s) => f.write_str(&quote_str(s)),
+        }
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Column { qualifier: Some(q), name, .. } => write!(f, "{}.{}", Ident(q), Ident(name)),
+            Expr::Column { qualifier: None, name, .. } => write!(f, "{}", Ident(name)),
+            Expr::Literal(l) => write!(f, "{l}"),
+            Expr::Unary { op: UnaryOp::Not, expr } => write!(f, "(NOT {expr})"),
+            Expr::Unary { op: UnaryOp::Negate, expr } => write!(f, "-{expr}"),
+            Expr::Binary { op, left, right, .. } => write!(f, "({left} {} {right})", op.symbol()),
+            Expr::Like { expr, pattern, escape, negated } => {
+                write!(f, "({expr} {}LIKE {pattern}", if *negated { "NOT " } else { "" })?;
+                if let Some(c) = escape {
+                    write!(f, " ESCAPE {}", quote_str(&c.to_string()))?;
+                }
+                f.write_str(")")
+            }
+            Expr::InList { expr, list, negated } => {
+                write!(f, "({expr} {}IN (", if *negated { "NOT " } else { "" })?;
+                comma_sep(f, list)?;
+                f.write_str("))")
+            }
+            Expr::Between { expr, low, high, negated } => {
+                write!(f, "({expr} {}BETWEEN {low} AND {high})", if *negated { "NOT " } else { "" })
+            }
+            Expr::IsNull { expr, negated } => {
+                write!(f, "({expr} IS {}NULL)", if *negated { "NOT " } else { "" })
+            }
+            Expr::Case { operand, whens, else_result } => {
+                f.write_str("(CASE")?;
+                if let Some(o) = operand {
+                    write!(f, " {o}")?;
+                }
+                for (w, t) in whens {
+                    write!(f, " WHEN {w} THEN {t}")?;
+                }
+                if let Some(e) = else_result {
+                    write!(f, " ELSE {e}")?;
+                }
+                f.write_str(" END)")
+            }
+            Expr::Cast { expr, data_type, .. } => write!(f, "CAST({expr} AS {data_type})"),
+            Expr::Subscript { expr, index, .. } => write!(f, "{expr}[{index}]"),
+            Expr::Field { expr, field, .. } => write!(f, "{expr}->{}", Ident(field)),
+            Expr::Function { name, args, star, distinct, .. } => {
+                write!(f, "{}(", Ident(name))?;
+                if *star {
+                    f.write_str("*")?;
+                } else {
+                    if *distinct {
+                        f.write_str("DISTINCT ")?;
+                    }
+                    comma_sep(f, args)?;
+                }
+                f.write_str(")")
+            }
+            Expr::Array(items) => {
+                f.write_str("ARRAY[")?;
+                comma_sep(f, items)?;
+                f.write_str("]")
+            }
+            Expr::Map(entries) => {
+                f.write_str("MAP(")?;
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k} := {v}")?;
+                }
+                f.write_str(")")
+            }
+            Expr::Struct(fields) => {
+                f.write_str("STRUCT(")?;
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{} := {v}", Ident(k))?;
+                }
+                f.write_str(")")
+            }
+            Expr::Nested(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl fmt::Display for SelectItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SelectItem::Wildcard { qualifier: Some(q) } => write!(f, "{}.*", Ident(q)),
+            SelectItem::Wildcard { qualifier: None } => f.write_str("*"),
+            SelectItem::Expr { expr, alias: Some(a) } => write!(f, "{expr} AS {}", Ident(a)),
+            SelectItem::Expr { expr, alias: None } => write!(f, "{expr}"),
+        }
+    }
+}
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SELECT ")?;
+        comma_sep(f, &self.projection)?;
+        write!(f, " FROM {}", Ident(&self.from.name))?;
+        if let Some(a) = &self.from.alias {
+            write!(f, " {}", Ident(a))?;
+        }
+        if let Some(w) = &self.selection {
+            write!(f, " WHERE {w}")?;
+        }
+        if !self.group_by.is_empty() {
+            f.write_str(" GROUP BY ")?;
+            comma_sep(f, &self.group_by)?;
+        }
+        if let Some(h) = &self.having {
+            write!(f, " HAVING {h}")?;
+        }
+        if !self.partition_by.is_empty() {
+            f.write_str(" PARTITION BY ")?;
+            comma_sep(f, &self.partition_by)?;
+        }
+        if self.emit_changes {
+            f.write_str(" EMIT CHANGES")?;
+        }
+        if let Some(l) = self.limit {
+            write!(f, " LIMIT {l}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Properties {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WITH (")?;
+        for (i, (k, v)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{k}={v}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl fmt::Display for ColumnDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", Ident(&self.name), self.data_type)?;
+        if self.key {
+            f.write_str(" KEY")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Statement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Statement::CreateSource(c) => {
+                write!(f, "CREATE {}{}", if c.or_replace { "OR REPLACE " } else { "" }, c.kind)?;
+                if c.if_not_exists {
+                    f.write_str(" IF NOT EXISTS")?;
+                }
+                write!(f, " {}", Ident(&c.name))?;
+                if !c.columns.is_empty() {
+                    f.write_str(" (")?;
+                    comma_sep(f, &c.columns)?;
+                    f.write_str(")")?;
+                }
+                if !c.with.is_empty() {
+                    write!(f, " {}", c.with)?;
+                }
+                Ok(())
+            }
+            Statement::CreateAsSelect(c) => {
+                write!(f, "CREATE {}{}", if c.or_replace { "OR REPLACE " } else { "" }, c.kind)?;
+                if c.if_not_exists {
+                    f.write_str(" IF NOT EXISTS")?;
+                }
+                write!(f, " {}", Ident(&c.name))?;
+                if !c.with.is_empty() {
+                    write!(f, " {}", c.with)?;
+                }
+                write!(f, " AS {}", c.query)
+            }
+            Statement::InsertSelect { target, query } => write!(f, "INSERT INTO {} {query}", Ident(target)),
+            Statement::InsertValues { target, columns, values } => {
+                write!(f, "INSERT INTO {}", Ident(target))?;
+                if let Some(cols) = columns {
+                    f.write_str(" (")?;
+                    for (i, c) in cols.iter().enumerate() {
+                        if i > 0 {
+                            f.write_str(", ")?;
+                        }
+                        write!(f, "{}", Ident(c))?;
+                    }
+                    f.write_str(")")?;
+                }
+                f.write_str(" VALUES (")?;
+                comma_sep(f, values)?;
+                f.write_str(")")
+            }
+            Statement::Select(q) => write!(f, "{q}"),
+            Statement::Show { what, extended } => {
+                let w = match what {
+                    ShowKind::Streams => "STREAMS",
+                    ShowKind::Tables => "TABLES",
+                    ShowKind::Queries => "QUERIES",
+                    ShowKind::Topics => "TOPICS",
+                    ShowKind::Properties => "PROPERTIES",
+                    ShowKind::Functions => "FUNCTIONS",
+                };
+                write!(f, "SHOW {w}{}", if *extended { " EXTENDED" } else { "" })
+            }
+            Statement::Describe { name, extended } => {
+                write!(f, "DESCRIBE {}{}", if *extended { "EXTENDED " } else { "" }, Ident(name))
+            }
+            Statement::DescribeFunction { name } => write!(f, "DESCRIBE FUNCTION {}", Ident(name)),
+            Statement::Drop { kind, if_exists, name, delete_topic } => {
+                write!(f, "DROP {kind}")?;
+                if *if_exists {
+                    f.write_str(" IF EXISTS")?;
+                }
+                write!(f, " {}", Ident(name))?;
+                if *delete_topic {
+                    f.write_str(" DELETE TOPIC")?;
+                }
+                Ok(())
+            }
+            Statement::Terminate { query_id: Some(id) } => write!(f, "TERMINATE {}", Ident(id)),
+            Statement::Terminate { query_id: None } => f.write_str("TERMINATE ALL"),
+            Statement::Explain(ExplainTarget::Statement(s)) => write!(f, "EXPLAIN {s}"),
+            Statement::Explain(ExplainTarget::QueryId(id)) => write!(f, "EXPLAIN {}", Ident(id)),
+            Statement::Set { name, value } => write!(f, "SET {} = {}", quote_str(name), quote_str(value)),
+            Statement::Unset { name } => write!(f, "UNSET {}", quote_str(name)),
+            Statement::Print { topic, from_beginning, interval, limit } => {
+                write!(f, "PRINT {}", quote_str(topic))?;
+                if *from_beginning {
+                    f.write_str(" FROM BEGINNING")?;
+                }
+                if let Some(i) = interval {
+                    write!(f, " INTERVAL {i}")?;
+                }
+                if let Some(l) = limit {
+                    write!(f, " LIMIT {l}")?;
+                }
+                Ok(())
+            }
+            Statement::RunScript { path } => write!(f, "RUN SCRIPT {}", quote_str(path)),
+        }
+    }
+}

@@ -1,0 +1,891 @@
+//! The binder: a parsed `Query` plus a `Catalog` becomes a typed `LogicalPlan`.
+//!
+//! Rows entering a plan have the layout of their source: key columns, value columns,
+//! then the pseudo-columns `ROWTIME`, `ROWPARTITION`, `ROWOFFSET` (and `ROWKEY`, the raw
+//! Kafka key as a string, when the source declares no key column).
+
+use std::fmt;
+
+use crate::ast::{BinaryOp, Expr, Literal, Query, SelectItem, SourceKind, UnaryOp};
+use crate::error::{did_you_mean, Pos, SqlError};
+use crate::expr::BoundExpr;
+use crate::types::{DataType, StructField};
+use crate::value::{Decimal, Value};
+
+/// Names of the pseudo-columns every row carries.
+pub const ROWTIME: &str = "ROWTIME";
+pub const ROWPARTITION: &str = "ROWPARTITION";
+pub const ROWOFFSET: &str = "ROWOFFSET";
+pub const ROWKEY: &str = "ROWKEY";
+
+/// How a column takes part in a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum ColumnRole {
+    /// Stored in the Kafka record key.
+    Key,
+    /// Stored in the Kafka record value.
+    Value,
+    /// Record metadata: ROWTIME, ROWPARTITION, ROWOFFSET, ROWKEY.
+    Pseudo,
+}
+
+/// A named, typed column.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Field {
+    pub name: String,
+    pub data_type: DataType,
+    pub role: ColumnRole,
+}
+
+impl Field {
+    pub fn new(name: impl Into<String>, data_type: DataType, role: ColumnRole) -> Field {
+        Field { name: name.into(), data_type, role }
+    }
+}
+
+/// The columns of a row, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct Schema {
+    pub fields: Vec<Field>,
+}
+
+impl Schema {
+    pub fn new(fields: Vec<Field>) -> Schema {
+        Schema { fields }
+    }
+
+    /// The layout of rows read from a source with these declared columns: the
+    /// declared columns followed by the pseudo-columns.
+    pub fn source_row(declared: &[Field]) -> Schema {
+        let mut fields = declared.to_vec();
+        if !declared.iter().any(|f| f.role == ColumnRole::Key) {
+            fields.push(Field::new(ROWKEY, DataType::String, ColumnRole::Pseudo));
+        }
+        fields.push(Field::new(ROWTIME, DataType::BigInt, ColumnRole::Pseudo));
+        fields.push(Field::new(ROWPARTITION, DataType::Int, ColumnRole::Pseudo));
+        fields.push(Field::new(ROWOFFSET, DataType::BigInt, ColumnRole::Pseudo));
+        fields
+            .sort_by_key(|f| match f.role {
+                ColumnRole::Key => 0,
+                ColumnRole::Value => 1,
+                ColumnRole::Pseudo => 2,
+            });
+        Schema { fields }
+    }
+
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
+    /// Columns stored in the record (key and value), without pseudo-columns.
+    pub fn stored(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.role != ColumnRole::Pseudo)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.role == ColumnRole::Key)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.role == ColumnRole::Value)
+    }
+
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+}
+
+impl fmt::Display for Schema {
+    /// ksqlDB's schema string: `` `ID` BIGINT KEY, `NAME` STRING ``.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, field) in self.stored().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "`{}` {}", field.name, field.data_type)?;
+            if field.role == ColumnRole::Key {
+                f.write_str(" KEY")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What the binder needs to know about the world. The host's catalog implements it.
+pub trait Catalog {
+    /// The kind and declared columns (keys and values, no pseudo-columns) of a source.
+    fn source(&self, name: &str) -> Option<(SourceKind, Vec<Field>)>;
+    /// Every source name, for "did you mean" hints.
+    fn source_names(&self) -> Vec<String>;
+    /// The return type of scalar function `name` applied to `args`; `None` if no
+    /// function has that name, `Some(Err(reason))` if the arguments do not fit.
+    fn function_type(&self, name: &str, args: &[DataType]) -> Option<Result<DataType, String>>;
+    /// Every function name, for "did you mean" hints.
+    fn function_names(&self) -> Vec<String>;
+}
+
+/// A relational plan over one stream, read bottom-up: each node's input is its child.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogicalPlan {
+    /// Rows of a stream or table, laid out as `schema`.
+    Source { name: String, kind: SourceKind, schema: Schema },
+    /// Keeps the rows where `predicate` is true.
+    Filter { input: Box<LogicalPlan>, predicate: BoundExpr },
+    /// Computes the output columns. Pseudo-columns of the input pass through.
+    Project { input: Box<LogicalPlan>, exprs: Vec<BoundExpr>, schema: Schema },
+    /// Re-keys rows by `keys` (PARTITION BY): the output key columns come first.
+    Repartition { input: Box<LogicalPlan>, keys: Vec<BoundExpr>, schema: Schema },
+    /// Stops after `n` rows.
+    Limit { input: Box<LogicalPlan>, n: u64 },
+}
+
+impl LogicalPlan {
+    /// The layout of the rows this node produces.
+    pub fn schema(&self) -> &Schema {
+        match self {
+            LogicalPlan::Source { schema, .. }
+            | LogicalPlan::Project { schema, .. }
+            | LogicalPlan::Repartition { schema, .. } => schema,
+            LogicalPlan::Filter { input, .. } | LogicalPlan::Limit { input, .. } => input.schema(),
+        }
+    }
+
+    /// The plan's source stream.
+    pub fn source_name(&self) -> &str {
+        match self {
+            LogicalPlan::Source { name, .. } => name,
+            LogicalPlan::Filter { input, .. }
+            | LogicalPlan::Project { input, .. }
+            | LogicalPlan::Repartition { input, .. }
+            | LogicalPlan::Limit { input, .. } => input.source_name(),
+        }
+    }
+
+    fn fmt_indent(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+        let pad = "  ".repeat(depth);
+        match self {
+            LogicalPlan::Source { name, kind, schema } => {
+                writeln!(f, "{pad}{kind}Source[{name}] schema=[{schema}]")
+            }
+            LogicalPlan::Filter { input, predicate } => {
+                writeln!(f, "{pad}Filter[{predicate}]")?;
+                input.fmt_indent(f, depth + 1)
+            }
+            LogicalPlan::Project { input, exprs, schema } => {
+                write!(f, "{pad}Project[")?;
+                let stored: Vec<&Field> = schema.stored().collect();
+                for (i, (e, field)) in exprs.iter().zip(stored).enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{e} AS {}", field.name)?;
+                }
+                writeln!(f, "]")?;
+                input.fmt_indent(f, depth + 1)
+            }
+            LogicalPlan::Repartition { input, keys, .. } => {
+                write!(f, "{pad}Repartition[")?;
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k}")?;
+                }
+                writeln!(f, "]")?;
+                input.fmt_indent(f, depth + 1)
+            }
+            LogicalPlan::Limit { input, n } => {
+                writeln!(f, "{pad}Limit[{n}]")?;
+                input.fmt_indent(f, depth + 1)
+            }
+        }
+    }
+}
+
+impl fmt::Display for LogicalPlan {
+    /// An indented tree, root first, as `EXPLAIN` prints it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_indent(f, 0)
+    }
+}
+
+/// Binds a query against the catalog.
+///
+/// The plan's root is a `Project` (or `Repartition`/`Limit` above it) whose schema
+/// is the query's output: key columns then value columns, with pseudo-columns of the
+/// input carried through so that sinks can keep each record's timestamp.
+pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, SqlError> {
+    if !query.group_by.is_empty() || query.having.is_some() {
+        return Err(SqlError::unsupported(
+            Some(query.pos),
+            "GROUP BY and HAVING are not supported yet; aggregation arrives with stateful SQL",
+        ));
+    }
+    let (kind, declared) = catalog.source(&query.from.name).ok_or_else(|| {
+        SqlError::not_found(
+            Some(query.from.pos),
+            did_you_mean(
+                format!("{} does not exist", query.from.name),
+                &query.from.name,
+                catalog.source_names().iter().map(String::as_str),
+            ),
+        )
+    })?;
+    if kind == SourceKind::Table {
+        return Err(SqlError::unsupported(
+            Some(query.from.pos),
+            "queries over tables are not supported yet; tables arrive with stateful SQL",
+        ));
+    }
+    let input_schema = Schema::source_row(&declared);
+    let binder = Binder { schema: &input_schema, catalog, qualifiers: qualifiers(query) };
+    let mut plan = LogicalPlan::Source { name: query.from.name.clone(), kind, schema: input_schema.clone() };
+
+    if let Some(predicate) = &query.selection {
+        let bound = binder.bind(predicate)?;
+        if bound.data_type() != DataType::Boolean && bound.data_type() != DataType::Null {
+            return Err(SqlError::type_error(
+                predicate.pos(),
+                format!("WHERE expression must be BOOLEAN, found {} ({predicate})", bound.data_type()),
+            ));
+        }
+        plan = LogicalPlan::Filter { input: Box::new(plan), predicate: bound };
+    }
+
+    // Partition-by keys, bound against the input.
+    let partition_keys: Vec<(String, BoundExpr)> = query
+        .partition_by
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Ok((default_name(e, i), binder.bind(e)?)))
+        .collect::<Result<_, SqlError>>()?;
+
+    // The projection.
+    let mut out_fields: Vec<Field> = Vec::new();
+    let mut out_exprs: Vec<BoundExpr> = Vec::new();
+    let mut generated = 0usize;
+    for item in &query.projection {
+        match item {
+            SelectItem::Wildcard { qualifier } => {
+                if let Some(q) = qualifier {
+                    binder.check_qualifier(q, query.from.pos)?;
+                }
+                for (index, field) in input_schema.fields.iter().enumerate() {
+                    if field.role == ColumnRole::Pseudo {
+                        continue;
+                    }
+                    let is_partition_key = partition_keys
+                        .iter()
+                        .any(|(_, k)| matches!(k, BoundExpr::Column { index: i, .. } if *i == index));
+                    if is_partition_key {
+                        continue;
+                    }
+                    out_fields.push(field.clone());
+                    out_exprs.push(BoundExpr::Column {
+                        index,
+                        name: field.name.clone(),
+                        data_type: field.data_type.clone(),
+                    });
+                }
+            }
+            SelectItem::Expr { expr, alias } => {
+                let bound = binder.bind(expr)?;
+                let name = match alias {
+                    Some(a) => a.clone(),
+                    None => match expr {
+                        Expr::Column { name, .. } => name.clone(),
+                        Expr::Field { field, .. } => field.clone(),
+                        _ => {
+                            let n = format!("KSQL_COL_{generated}");
+                            generated += 1;
+                            n
+                        }
+                    },
+                };
+                let role = match &bound {
+                    BoundExpr::Column { index, .. } if query.partition_by.is_empty() => {
+                        match input_schema.fields[*index].role {
+                            ColumnRole::Key => ColumnRole::Key,
+                            _ => ColumnRole::Value,
+                        }
+                    }
+                    _ => ColumnRole::Value,
+                };
+                if out_fields.iter().any(|f| f.name == name) {
+                    return Err(SqlError::invalid(
+                        expr.pos(),
+                        format!("the projection has two columns named {name}; give one an alias with AS"),
+                    ));
+                }
+                if bound.data_type() == DataType::Null {
+                    return Err(SqlError::type_error(
+                        expr.pos(),
+                        format!("cannot infer the type of {expr}; CAST it to a type"),
+                    ));
+                }
+                out_fields.push(Field::new(name, bound.data_type(), role));
+                out_exprs.push(bound);
+            }
+        }
+    }
+
+    // PARTITION BY: the keys become the output key columns, first.
+    if !partition_keys.is_empty() {
+        let mut key_fields = Vec::new();
+        let mut key_exprs = Vec::new();
+        for (name, key) in &partition_keys {
+            if let Some(pos) = out_exprs.iter().position(|e| e == key) {
+                let mut field = out_fields.remove(pos);
+                out_exprs.remove(pos);
+                field.role = ColumnRole::Key;
+                key_fields.push(field);
+            } else {
+                key_fields.push(Field::new(name.clone(), key.data_type(), ColumnRole::Key));
+            }
+            key_exprs.push(key.clone());
+        }
+        for f in &mut out_fields {
+            f.role = ColumnRole::Value;
+        }
+        key_fields.extend(out_fields);
+        key_exprs.extend(out_exprs);
+        out_fields = key_fields;
+        out_exprs = key_exprs;
+    } else {
+        // Key columns first, like ksqlDB's schemas.
+        let mut order: Vec<usize> = (0..out_fields.len()).collect();
+        order.sort_by_key(|i| u8::from(out_fields[*i].role != ColumnRole::Key));
+        out_fields = order.iter().map(|i| out_fields[*i].clone()).collect();
+        out_exprs = order.iter().map(|i| out_exprs[*i].clone()).collect();
+    }
+
+    // Carry the input's pseudo-columns so sinks keep timestamps and push queries can show them.
+    let mut schema_fields = out_fields;
+    for (index, field) in input_schema.fields.iter().enumerate() {
+        if field.role == ColumnRole::Pseudo && !schema_fields.iter().any(|f| f.name == field.name) {
+            schema_fields.push(field.clone());
+            out_exprs.push(BoundExpr::Column { index, name: field.name.clone(), data_type: field.data_type.clone() });
+        }
+    }
+    let schema = Schema::new(schema_fields);
+    plan = if partition_keys.is_empty() {
+        LogicalPlan::Project { input: Box::new(plan), exprs: out_exprs, schema }
+    } else {
+        let keys = partition_keys.into_iter().map(|(_, e)| e).collect();
+        LogicalPlan::Repartition {
+            input: Box::new(LogicalPlan::Project { input: Box::new(plan), exprs: out_exprs, schema: schema.clone() }),
+            keys,
+            schema,
+        }
+    };
+    if let Some(n) = query.limit {
+        plan = LogicalPlan::Limit { input: Box::new(plan), n };
+    }
+    Ok(plan)
+}
+
+fn qualifiers(query: &Query) -> Vec<String> {
+    let mut q = vec![query.from.name.clone()];
+    if let Some(a) = &query.from.alias {
+        q.push(a.clone());
+    }
+    q
+}
+
+fn default_name(expr: &Expr, i: usize) -> String {
+    match expr {
+        Expr::Column { name, .. } => name.clone(),
+        Expr::Field { field, .. } => field.clone(),
+        _ => format!("KSQL_COL_{i}"),
+    }
+}
+
+/// Binds expressions against one input schema.
+pub struct Binder<'a> {
+    pub schema: &'a Schema,
+    pub catalog: &'a dyn Catalog,
+    pub qualifiers: Vec<String>,
+}
+
+impl<'a> Binder<'a> {
+    fn check_qualifier(&self, q: &str, pos: Pos) -> Result<(), SqlError> {
+        if self.qualifiers.iter().any(|x| x == q) {
+            Ok(())
+        } else {
+            Err(SqlError::not_found(Some(pos), format!("source {q} is not in the FROM clause")))
+        }
+    }
+
+    /// Binds and type-checks one expression.
+    pub fn bind(&self, expr: &Expr) -> Result<BoundExpr, SqlError> {
+        match expr {
+            Expr::Column { qualifier, name, pos } => {
+                if let Some(q) = qualifier {
+                    self.check_qualifier(q, *pos)?;
+                }
+                let index = self.schema.index_of(name).ok_or_else(|| {
+                    SqlError::not_found(
+                        Some(*pos),
+                        did_you_mean(
+                            format!("column {name} cannot be resolved"),
+                            name,
+                            self.schema.fields.iter().map(|f| f.name.as_str()),
+                        ),
+                    )
+                })?;
+                let field = &self.schema.fields[index];
+                Ok(BoundExpr::Column { index, name: field.name.clone(), data_type: field.data_type.clone() })
+            }
+            Expr::Literal(lit) => literal(lit),
+            Expr::Nested(e) => self.bind(e),
+            Expr::Unary { op: UnaryOp::Not, expr: inner } => {
+                let e = self.bind(inner)?;
+                expect_boolean(&e, inner, "NOT")?;
+                Ok(BoundExpr::Unary { op: UnaryOp::Not, expr: Box::new(e), data_type: DataType::Boolean })
+            }
+            Expr::Unary { op: UnaryOp::Negate, expr: inner } => {
+                let e = self.bind(inner)?;
+                let t = e.data_type();
+                if !t.is_numeric() && t != DataType::Null {
+                    return Err(SqlError::type_error(inner.pos(), format!("cannot negate {t} ({inner})")));
+                }
+                Ok(BoundExpr::Unary { op: UnaryOp::Negate, expr: Box::new(e), data_type: t })
+            }
+            Expr::Binary { op, left, right, pos } => self.bind_binary(*op, left, right, *pos),
+            Expr::Like { expr: e, pattern, escape, negated } => {
+                let b = self.bind(e)?;
+                let p = self.bind(pattern)?;
+                for (side, bound) in [(e, &b), (pattern, &p)] {
+                    let t = bound.data_type();
+                    if t != DataType::String && t != DataType::Null {
+                        return Err(SqlError::type_error(
+                            side.pos(),
+                            format!("LIKE takes STRING operands, found {t} ({side})"),
+                        ));
+                    }
+                }
+                Ok(BoundExpr::Like { expr: Box::new(b), pattern: Box::new(p), escape: *escape, negated: *negated })
+            }
+            Expr::InList { expr: e, list, negated } => {
+                let b = self.bind(e)?;
+                let mut common = b.data_type();
+                let mut items = Vec::new();
+                for item in list {
+                    let bi = self.bind(item)?;
+                    common = comparable_type(&common, &bi.data_type()).ok_or_else(|| {
+                        SqlError::type_error(
+                            item.pos().or(e.pos()),
+                            format!(
+                                "IN list value {item} of type {} cannot be compared to {e} of type {}",
+                                bi.data_type(),
+                                b.data_type()
+                            ),
+                        )
+                    })?;
+                    items.push(bi);
+                }
+                let items = items.into_iter().map(|i| i.cast_to(&common)).collect();
+                Ok(BoundExpr::InList { expr: Box::new(b.cast_to(&common)), list: items, negated: *negated })
+            }
+            Expr::Between { expr: e, low, high, negated } => {
+                let b = self.bind(e)?;
+                let l = self.bind(low)?;
+                let h = self.bind(high)?;
+                let mut common = b.data_type();
+                for (side, bound) in [(low, &l), (high, &h)] {
+                    common = comparable_type(&common, &bound.data_type()).ok_or_else(|| {
+                        SqlError::type_error(
+                            side.pos().or(e.pos()),
+                            format!(
+                                "BETWEEN bound {side} of type {} cannot be compared to {e} of type {}",
+                                bound.data_type(),
+                                b.data_type()
+                            ),
+                        )
+                    })?;
+                }
+                Ok(BoundExpr::Between {
+                    expr: Box::new(b.cast_to(&common)),
+                    low: Box::new(l.cast_to(&common)),
+                    high: Box::new(h.cast_to(&common)),
+                    negated: *negated,
+                })
+            }
+            Expr::IsNull { expr: e, negated } => {
+                Ok(BoundExpr::IsNull { expr: Box::new(self.bind(e)?), negated: *negated })
+            }
+            Expr::Case { operand, whens, else_result } => self.bind_case(operand.as_deref(), whens, else_result.as_deref()),
+            Expr::Cast { expr: e, data_type, pos } => {
+                let b = self.bind(e)?;
+                let from = b.data_type();
+                if !castable(&from, data_type) {
+                    return Err(SqlError::type_error(
+                        Some(*pos),
+                        format!("cannot CAST {from} to {data_type} ({e})"),
+                    ));
+                }
+                Ok(BoundExpr::Cast { expr: Box::new(b), data_type: data_type.clone() })
+            }
+            Expr::Subscript { expr: e, index, pos } => {
+                let b = self.bind(e)?;
+                let i = self.bind(index)?;
+                match b.data_type() {
+                    DataType::Array(item) => {
+                        let it = i.data_type();
+                        if !matches!(it, DataType::Int | DataType::BigInt) {
+                            return Err(SqlError::type_error(
+                                Some(*pos),
+                                format!("array index must be INTEGER, found {it} ({index})"),
+                            ));
+                        }
+                        Ok(BoundExpr::Subscript { expr: Box::new(b), index: Box::new(i.cast_to(&DataType::Int)), data_type: *item })
+                    }
+                    DataType::Map(k, v) => {
+                        let it = i.data_type();
+                        if !it.widens_to(&k) {
+                            return Err(SqlError::type_error(
+                                Some(*pos),
+                                format!("map key must be {k}, found {it} ({index})"),
+                            ));
+                        }
+                        Ok(BoundExpr::Subscript { expr: Box::new(b), index: Box::new(i.cast_to(&k)), data_type: *v })
+                    }
+                    other => Err(SqlError::type_error(
+                        Some(*pos),
+                        format!("{e} is {other}; only ARRAY and MAP values can be subscripted"),
+                    )),
+                }
+            }
+            Expr::Field { expr: e, field, pos } => {
+                let b = self.bind(e)?;
+                match b.data_type() {
+                    DataType::Struct(fields) => {
+                        let index = fields.iter().position(|f| f.name == *field).ok_or_else(|| {
+                            SqlError::not_found(
+                                Some(*pos),
+                                did_you_mean(
+                                    format!("{e} has no field {field}"),
+                                    field,
+                                    fields.iter().map(|f| f.name.as_str()),
+                                ),
+                            )
+                        })?;
+                        let data_type = fields[index].data_type.clone();
+                        Ok(BoundExpr::Field { expr: Box::new(b), index, name: field.clone(), data_type })
+                    }
+                    other => Err(SqlError::type_error(
+                        Some(*pos),
+                        format!("{e} is {other}; '->' needs a STRUCT"),
+                    )),
+                }
+            }
+            Expr::Function { name, args, star, distinct, pos } => {
+                if *distinct {
+                    return Err(SqlError::unsupported(Some(*pos), "DISTINCT arguments are not supported"));
+                }
+                if *star {
+                    return Err(SqlError::unsupported(
+                        Some(*pos),
+                        format!("{name}(*) is an aggregate; aggregation arrives with stateful SQL"),
+                    ));
+                }
+                let bound: Vec<BoundExpr> = args.iter().map(|a| self.bind(a)).collect::<Result<_, _>>()?;
+                let types: Vec<DataType> = bound.iter().map(BoundExpr::data_type).collect();
+                match self.catalog.function_type(name, &types) {
+                    None => Err(SqlError::not_found(
+                        Some(*pos),
+                        did_you_mean(
+                            format!("unknown function {name}"),
+                            name,
+                            self.catalog.function_names().iter().map(String::as_str),
+                        ),
+                    )),
+                    Some(Err(reason)) => Err(SqlError::type_error(Some(*pos), reason)),
+                    Some(Ok(data_type)) => Ok(BoundExpr::Function { name: name.to_ascii_uppercase(), args: bound, data_type }),
+                }
+            }
+            Expr::Array(items) => {
+                let bound: Vec<BoundExpr> = items.iter().map(|a| self.bind(a)).collect::<Result<_, _>>()?;
+                let mut common = DataType::Null;
+                for (item, b) in items.iter().zip(&bound) {
+                    common = DataType::common_type(&common, &b.data_type()).ok_or_else(|| {
+                        SqlError::type_error(
+                            item.pos(),
+                            format!("array elements must share a type: {common} and {}", b.data_type()),
+                        )
+                    })?;
+                }
+                let items = bound.into_iter().map(|b| b.cast_to(&common)).collect();
+                Ok(BoundExpr::Array { items, data_type: DataType::Array(Box::new(common)) })
+            }
+            Expr::Map(entries) => {
+                let mut kt = DataType::Null;
+                let mut vt = DataType::Null;
+                let mut bound = Vec::new();
+                for (k, v) in entries {
+                    let bk = self.bind(k)?;
+                    let bv = self.bind(v)?;
+                    kt = DataType::common_type(&kt, &bk.data_type()).ok_or_else(|| {
+                        SqlError::type_error(k.pos(), format!("map keys must share a type: {kt} and {}", bk.data_type()))
+                    })?;
+                    vt = DataType::common_type(&vt, &bv.data_type()).ok_or_else(|| {
+                        SqlError::type_error(v.pos(), format!("map values must share a type: {vt} and {}", bv.data_type()))
+                    })?;
+                    bound.push((bk, bv));
+                }
+                let entries = bound.into_iter().map(|(k, v)| (k.cast_to(&kt), v.cast_to(&vt))).collect();
+                Ok(BoundExpr::Map { entries, data_type: DataType::Map(Box::new(kt), Box::new(vt)) })
+            }
+            Expr::Struct(fields) => {
+                let mut types = Vec::new();
+                let mut bound = Vec::new();
+                for (name, e) in fields {
+                    let b = self.bind(e)?;
+                    types.push(StructField { name: name.clone(), data_type: b.data_type() });
+                    bound.push(b);
+                }
+                Ok(BoundExpr::Struct { fields: bound, data_type: DataType::Struct(types) })
+            }
+        }
+    }
+
+    fn bind_binary(&self, op: BinaryOp, left: &Expr, right: &Expr, pos: Pos) -> Result<BoundExpr, SqlError> {
+        let l = self.bind(left)?;
+        let r = self.bind(right)?;
+        let (lt, rt) = (l.data_type(), r.data_type());
+        let mismatch = |what: &str| {
+            SqlError::type_error(
+                Some(pos),
+                format!("{what}: {left} is {lt} and {right} is {rt}"),
+            )
+        };
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                expect_boolean(&l, left, op.symbol())?;
+                expect_boolean(&r, right, op.symbol())?;
+                Ok(BoundExpr::Binary { op, left: Box::new(l), right: Box::new(r), data_type: DataType::Boolean })
+            }
+            BinaryOp::Concat => {
+                for (side, t) in [(left, &lt), (right, &rt)] {
+                    if *t != DataType::String && *t != DataType::Null {
+                        return Err(SqlError::type_error(
+                            side.pos().or(Some(pos)),
+                            format!("'||' takes STRING operands, found {t} ({side}); CAST it AS STRING"),
+                        ));
+                    }
+                }
+                Ok(BoundExpr::Binary {
+                    op,
+                    left: Box::new(l.cast_to(&DataType::String)),
+                    right: Box::new(r.cast_to(&DataType::String)),
+                    data_type: DataType::String,
+                })
+            }
+            BinaryOp::Add if (lt == DataType::String || lt == DataType::Null) && (rt == DataType::String) => {
+                Ok(BoundExpr::Binary {
+                    op: BinaryOp::Concat,
+                    left: Box::new(l.cast_to(&DataType::String)),
+                    right: Box::new(r),
+                    data_type: DataType::String,
+                })
+            }
+            _ if op.is_arithmetic() => {
+                let numeric = |t: &DataType| t.is_numeric() || *t == DataType::Null;
+                if !numeric(&lt) || !numeric(&rt) {
+                    return Err(mismatch(&format!("operator '{}' needs numeric operands", op.symbol())));
+                }
+                let common = DataType::common_type(&lt, &rt).ok_or_else(|| mismatch("incompatible operands"))?;
+                let common = if common == DataType::Null { DataType::Int } else { common };
+                let result = arithmetic_type(op, &lt, &rt, &common);
+                let operand_type = match &result {
+                    DataType::Decimal { .. } => common.clone(),
+                    other => other.clone(),
+                };
+                let operand = |b: BoundExpr, t: &DataType| match (t, &operand_type) {
+                    (DataType::Decimal { .. }, DataType::Decimal { .. }) => b,
+                    (_, DataType::Decimal { .. }) => {
+                        let (p, s) = t.as_decimal().unwrap_or((19, 0));
+                        b.cast_to(&DataType::Decimal { precision: p, scale: s })
+                    }
+                    _ => b.cast_to(&operand_type),
+                };
+                Ok(BoundExpr::Binary {
+                    op,
+                    left: Box::new(operand(l, &lt)),
+                    right: Box::new(operand(r, &rt)),
+                    data_type: result,
+                })
+            }
+            _ => {
+                // Comparison.
+                let common = comparable_type(&lt, &rt).ok_or_else(|| mismatch("cannot compare these types"))?;
+                if matches!(common, DataType::Map(..) | DataType::Struct(_))
+                    && !matches!(op, BinaryOp::Eq | BinaryOp::NotEq)
+                {
+                    return Err(mismatch(&format!("operator '{}' cannot order MAP or STRUCT values", op.symbol())));
+                }
+                Ok(BoundExpr::Binary {
+                    op,
+                    left: Box::new(l.cast_to(&common)),
+                    right: Box::new(r.cast_to(&common)),
+                    data_type: DataType::Boolean,
+                })
+            }
+        }
+    }
+
+    fn bind_case(
+        &self,
+        operand: Option<&Expr>,
+        whens: &[(Expr, Expr)],
+        else_result: Option<&Expr>,
+    ) -> Result<BoundExpr, SqlError> {
+        let operand = operand.map(|o| Ok::<_, SqlError>((o, self.bind(o)?))).transpose()?;
+        let mut conditions = Vec::new();
+        let mut results = Vec::new();
+        let mut result_type = DataType::Null;
+        for (cond, result) in whens {
+            let bound_cond = match &operand {
+                Some((op_expr, op_bound)) => {
+                    let c = self.bind(cond)?;
+                    let common = comparable_type(&op_bound.data_type(), &c.data_type()).ok_or_else(|| {
+                        SqlError::type_error(
+                            cond.pos(),
+                            format!(
+                                "WHEN {cond} is {} and cannot be compared to CASE operand {op_expr} of type {}",
+                                c.data_type(),
+                                op_bound.data_type()
+                            ),
+                        )
+                    })?;
+                    BoundExpr::Binary {
+                        op: BinaryOp::Eq,
+                        left: Box::new(op_bound.clone().cast_to(&common)),
+                        right: Box::new(c.cast_to(&common)),
+                        data_type: DataType::Boolean,
+                    }
+                }
+                None => {
+                    let c = self.bind(cond)?;
+                    expect_boolean(&c, cond, "WHEN")?;
+                    c
+                }
+            };
+            let r = self.bind(result)?;
+            result_type = DataType::common_type(&result_type, &r.data_type()).ok_or_else(|| {
+                SqlError::type_error(
+                    result.pos(),
+                    format!("CASE results must share a type: {result_type} and {} ({result})", r.data_type()),
+                )
+            })?;
+            conditions.push(bound_cond);
+            results.push(r);
+        }
+        let else_bound = match else_result {
+            Some(e) => {
+                let b = self.bind(e)?;
+                result_type = DataType::common_type(&result_type, &b.data_type()).ok_or_else(|| {
+                    SqlError::type_error(
+                        e.pos(),
+                        format!("CASE results must share a type: {result_type} and {} ({e})", b.data_type()),
+                    )
+                })?;
+                Some(b)
+            }
+            None => None,
+        };
+        let whens = conditions.into_iter().zip(results.into_iter().map(|r| r.cast_to(&result_type))).collect();
+        Ok(BoundExpr::Case {
+            whens,
+            else_result: else_bound.map(|b| Box::new(b.cast_to(&result_type))),
+            data_type: result_type,
+        })
+    }
+}
+
+fn expect_boolean(bound: &BoundExpr, expr: &Expr, context: &str) -> Result<(), SqlError> {
+    let t = bound.data_type();
+    if t == DataType::Boolean || t == DataType::Null {
+        Ok(())
+    } else {
+        Err(SqlError::type_error(expr.pos(), format!("{context} needs a BOOLEAN operand, found {t} ({expr})")))
+    }
+}
+
+/// The type two operands are compared in, if they can be compared.
+fn comparable_type(a: &DataType, b: &DataType) -> Option<DataType> {
+    if let Some(t) = DataType::common_type(a, b) {
+        return Some(t);
+    }
+    match (a, b) {
+        // ksqlDB compares timestamps with strings like '2020-01-01T00:00:00'.
+        (DataType::Timestamp, DataType::String) | (DataType::String, DataType::Timestamp) => Some(DataType::Timestamp),
+        (DataType::Struct(x), DataType::Struct(y)) if x.len() == y.len() => Some(a.clone()),
+        _ => None,
+    }
+}
+
+fn arithmetic_type(op: BinaryOp, lt: &DataType, rt: &DataType, common: &DataType) -> DataType {
+    let DataType::Decimal { .. } = common else { return common.clone() };
+    let (p1, s1) = lt.as_decimal().unwrap_or((19, 0));
+    let (p2, s2) = rt.as_decimal().unwrap_or((19, 0));
+    let (p, s) = match op {
+        BinaryOp::Add | BinaryOp::Subtract => {
+            let s = s1.max(s2);
+            ((p1 - s1).max(p2 - s2) + s + 1, s)
+        }
+        BinaryOp::Multiply => (p1 + p2 + 1, s1 + s2),
+        BinaryOp::Divide => {
+            let s = 6u8.max(s1 + p2 + 1);
+            (p1 - s1 + s2 + s, s)
+        }
+        _ => {
+            let s = s1.max(s2);
+            ((p1 - s1).min(p2 - s2) + s, s)
+        }
+    };
+    DataType::Decimal { precision: p.clamp(1, 38), scale: s.min(p.clamp(1, 38)) }
+}
+
+/// Whether `CAST(from AS to)` is allowed.
+pub fn castable(from: &DataType, to: &DataType) -> bool {
+    use DataType::*;
+    if from == to || *from == Null {
+        return true;
+    }
+    match (from, to) {
+        (a, b) if a.is_numeric() && b.is_numeric() => true,
+        (String, _) if !matches!(to, Array(_) | Map(..) | Struct(_)) => true,
+        (_, String) => true,
+        (Boolean, Int | BigInt) | (Int | BigInt, Boolean) => false,
+        (Timestamp, Date | Time | BigInt) | (Date, Timestamp) | (BigInt, Timestamp) => true,
+        (Array(a), Array(b)) => castable(a, b),
+        (Map(ka, va), Map(kb, vb)) => castable(ka, kb) && castable(va, vb),
+        _ => false,
+    }
+}
+
+/// The value and type of a literal: integers are INT when they fit 32 bits, decimals
+/// keep their digits (`1.50` is `DECIMAL(3, 2)`).
+pub fn literal(lit: &Literal) -> Result<BoundExpr, SqlError> {
+    Ok(match lit {
+        Literal::Null => BoundExpr::Literal { value: Value::Null, data_type: DataType::Null },
+        Literal::Boolean(b) => BoundExpr::Literal { value: Value::Boolean(*b), data_type: DataType::Boolean },
+        Literal::Integer(i) => match i32::try_from(*i) {
+            Ok(v) => BoundExpr::Literal { value: Value::Int(v), data_type: DataType::Int },
+            Err(_) => BoundExpr::Literal { value: Value::BigInt(*i), data_type: DataType::BigInt },
+        },
+        Literal::Decimal(text) => {
+            let d = Decimal::parse(text)
+                .ok_or_else(|| SqlError::invalid(None, format!("invalid decimal literal {text}")))?;
+            let precision = d.precision().max(d.scale).max(1);
+            BoundExpr::Literal { value: Value::Decimal(d), data_type: DataType::Decimal { precision, scale: d.scale } }
+        }
+        Literal::Double(d) => BoundExpr::Literal { value: Value::Double(*d), data_type: DataType::Double },
+        Literal::String(s) => BoundExpr::Literal { value: Value::string(s), data_type: DataType::String },
+    })
+}
