@@ -1,1 +1,6 @@
-//! wasp host
+//! # wasp-host
+//!
+//! The wasp engine and the `wasp` binary.
+pub mod api;
+pub mod batch;
+pub mod udf;
