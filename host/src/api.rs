@@ -283,7 +283,11 @@ pub trait KsqlEngine: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Vec<StatementResult>, StatementError>>;
 
     /// Starts one transient query (`SELECT ... EMIT CHANGES` or `PRINT`).
-    fn query<'a>(&'a self, sql: &'a str, props: &'a RequestProperties) -> BoxFuture<'a, Result<QueryStart, EngineError>>;
+    fn query<'a>(
+        &'a self,
+        sql: &'a str,
+        props: &'a RequestProperties,
+    ) -> BoxFuture<'a, Result<QueryStart, EngineError>>;
 
     /// Stops a transient query started by `query`.
     fn close_query(&self, query_id: &str) -> Result<(), EngineError>;

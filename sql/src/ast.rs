@@ -160,8 +160,13 @@ pub struct TableRef {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SelectItem {
     /// `*` or `alias.*`
-    Wildcard { qualifier: Option<String> },
-    Expr { expr: Expr, alias: Option<String> },
+    Wildcard {
+        qualifier: Option<String>,
+    },
+    Expr {
+        expr: Expr,
+        alias: Option<String>,
+    },
 }
 
 /// A literal value as written in SQL.
@@ -218,17 +223,11 @@ impl BinaryOp {
     }
 
     pub fn is_comparison(self) -> bool {
-        matches!(
-            self,
-            BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq
-        )
+        matches!(self, BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq)
     }
 
     pub fn is_arithmetic(self) -> bool {
-        matches!(
-            self,
-            BinaryOp::Add | BinaryOp::Subtract | BinaryOp::Multiply | BinaryOp::Divide | BinaryOp::Modulo
-        )
+        matches!(self, BinaryOp::Add | BinaryOp::Subtract | BinaryOp::Multiply | BinaryOp::Divide | BinaryOp::Modulo)
     }
 }
 
@@ -243,23 +242,74 @@ pub enum UnaryOp {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// `col` or `source.col`.
-    Column { qualifier: Option<String>, name: String, pos: Pos },
+    Column {
+        qualifier: Option<String>,
+        name: String,
+        pos: Pos,
+    },
     Literal(Literal),
-    Unary { op: UnaryOp, expr: Box<Expr> },
-    Binary { op: BinaryOp, left: Box<Expr>, right: Box<Expr>, pos: Pos },
-    Like { expr: Box<Expr>, pattern: Box<Expr>, escape: Option<char>, negated: bool },
-    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
-    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
-    IsNull { expr: Box<Expr>, negated: bool },
+    Unary {
+        op: UnaryOp,
+        expr: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+        pos: Pos,
+    },
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        escape: Option<char>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
     /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`
-    Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, else_result: Option<Box<Expr>> },
-    Cast { expr: Box<Expr>, data_type: DataType, pos: Pos },
+    Case {
+        operand: Option<Box<Expr>>,
+        whens: Vec<(Expr, Expr)>,
+        else_result: Option<Box<Expr>>,
+    },
+    Cast {
+        expr: Box<Expr>,
+        data_type: DataType,
+        pos: Pos,
+    },
     /// `a[1]` (arrays, 1-based; negative counts from the end) or `m['k']` (maps).
-    Subscript { expr: Box<Expr>, index: Box<Expr>, pos: Pos },
+    Subscript {
+        expr: Box<Expr>,
+        index: Box<Expr>,
+        pos: Pos,
+    },
     /// `s->f`
-    Field { expr: Box<Expr>, field: String, pos: Pos },
+    Field {
+        expr: Box<Expr>,
+        field: String,
+        pos: Pos,
+    },
     /// `f(args)`, `f(*)`, `f(DISTINCT x)`
-    Function { name: String, args: Vec<Expr>, star: bool, distinct: bool, pos: Pos },
+    Function {
+        name: String,
+        args: Vec<Expr>,
+        star: bool,
+        distinct: bool,
+        pos: Pos,
+    },
     /// `ARRAY[a, b]`
     Array(Vec<Expr>),
     /// `MAP(k := v, ...)`

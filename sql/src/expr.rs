@@ -11,27 +11,89 @@ use crate::value::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub enum BoundExpr {
     /// The input column at `index`.
-    Column { index: usize, name: String, data_type: DataType },
-    Literal { value: Value, data_type: DataType },
-    Unary { op: UnaryOp, expr: Box<BoundExpr>, data_type: DataType },
+    Column {
+        index: usize,
+        name: String,
+        data_type: DataType,
+    },
+    Literal {
+        value: Value,
+        data_type: DataType,
+    },
+    Unary {
+        op: UnaryOp,
+        expr: Box<BoundExpr>,
+        data_type: DataType,
+    },
     /// Operands already have the operator's input type (see `Cast`).
-    Binary { op: BinaryOp, left: Box<BoundExpr>, right: Box<BoundExpr>, data_type: DataType },
-    Like { expr: Box<BoundExpr>, pattern: Box<BoundExpr>, escape: Option<char>, negated: bool },
-    InList { expr: Box<BoundExpr>, list: Vec<BoundExpr>, negated: bool },
-    Between { expr: Box<BoundExpr>, low: Box<BoundExpr>, high: Box<BoundExpr>, negated: bool },
-    IsNull { expr: Box<BoundExpr>, negated: bool },
+    Binary {
+        op: BinaryOp,
+        left: Box<BoundExpr>,
+        right: Box<BoundExpr>,
+        data_type: DataType,
+    },
+    Like {
+        expr: Box<BoundExpr>,
+        pattern: Box<BoundExpr>,
+        escape: Option<char>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<BoundExpr>,
+        list: Vec<BoundExpr>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<BoundExpr>,
+        low: Box<BoundExpr>,
+        high: Box<BoundExpr>,
+        negated: bool,
+    },
+    IsNull {
+        expr: Box<BoundExpr>,
+        negated: bool,
+    },
     /// Searched `CASE`; the simple form is rewritten to equality tests.
-    Case { whens: Vec<(BoundExpr, BoundExpr)>, else_result: Option<Box<BoundExpr>>, data_type: DataType },
-    Cast { expr: Box<BoundExpr>, data_type: DataType },
+    Case {
+        whens: Vec<(BoundExpr, BoundExpr)>,
+        else_result: Option<Box<BoundExpr>>,
+        data_type: DataType,
+    },
+    Cast {
+        expr: Box<BoundExpr>,
+        data_type: DataType,
+    },
     /// Array element (1-based, negative from the end) or map value.
-    Subscript { expr: Box<BoundExpr>, index: Box<BoundExpr>, data_type: DataType },
+    Subscript {
+        expr: Box<BoundExpr>,
+        index: Box<BoundExpr>,
+        data_type: DataType,
+    },
     /// Struct field by position.
-    Field { expr: Box<BoundExpr>, index: usize, name: String, data_type: DataType },
+    Field {
+        expr: Box<BoundExpr>,
+        index: usize,
+        name: String,
+        data_type: DataType,
+    },
     /// A scalar function, resolved by name in the host's function registry.
-    Function { name: String, args: Vec<BoundExpr>, data_type: DataType },
-    Array { items: Vec<BoundExpr>, data_type: DataType },
-    Map { entries: Vec<(BoundExpr, BoundExpr)>, data_type: DataType },
-    Struct { fields: Vec<BoundExpr>, data_type: DataType },
+    Function {
+        name: String,
+        args: Vec<BoundExpr>,
+        data_type: DataType,
+    },
+    Array {
+        items: Vec<BoundExpr>,
+        data_type: DataType,
+    },
+    Map {
+        entries: Vec<(BoundExpr, BoundExpr)>,
+        data_type: DataType,
+    },
+    Struct {
+        fields: Vec<BoundExpr>,
+        data_type: DataType,
+    },
 }
 
 impl BoundExpr {
@@ -50,9 +112,10 @@ impl BoundExpr {
             | BoundExpr::Array { data_type, .. }
             | BoundExpr::Map { data_type, .. }
             | BoundExpr::Struct { data_type, .. } => data_type.clone(),
-            BoundExpr::Like { .. } | BoundExpr::InList { .. } | BoundExpr::Between { .. } | BoundExpr::IsNull { .. } => {
-                DataType::Boolean
-            }
+            BoundExpr::Like { .. }
+            | BoundExpr::InList { .. }
+            | BoundExpr::Between { .. }
+            | BoundExpr::IsNull { .. } => DataType::Boolean,
         }
     }
 
@@ -117,9 +180,9 @@ impl BoundExpr {
                 expr.visit(f);
                 index.visit(f);
             }
-            BoundExpr::Function { args, .. } | BoundExpr::Array { items: args, .. } | BoundExpr::Struct { fields: args, .. } => {
-                args.iter().for_each(|e| e.visit(f))
-            }
+            BoundExpr::Function { args, .. }
+            | BoundExpr::Array { items: args, .. }
+            | BoundExpr::Struct { fields: args, .. } => args.iter().for_each(|e| e.visit(f)),
             BoundExpr::Map { entries, .. } => {
                 for (k, v) in entries {
                     k.visit(f);

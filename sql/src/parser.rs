@@ -33,9 +33,43 @@ impl Dialect for WaspDialect {
 
 /// Words that cannot be used as bare identifiers or aliases.
 const RESERVED: &[&str] = &[
-    "SELECT", "FROM", "WHERE", "GROUP", "HAVING", "PARTITION", "EMIT", "LIMIT", "AS", "AND", "OR", "NOT",
-    "IN", "IS", "LIKE", "BETWEEN", "CASE", "WHEN", "THEN", "ELSE", "END", "NULL", "TRUE", "FALSE", "WINDOW",
-    "JOIN", "LEFT", "RIGHT", "INNER", "FULL", "OUTER", "ON", "WITH", "BY", "CAST", "ESCAPE", "WITHIN",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "GROUP",
+    "HAVING",
+    "PARTITION",
+    "EMIT",
+    "LIMIT",
+    "AS",
+    "AND",
+    "OR",
+    "NOT",
+    "IN",
+    "IS",
+    "LIKE",
+    "BETWEEN",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "NULL",
+    "TRUE",
+    "FALSE",
+    "WINDOW",
+    "JOIN",
+    "LEFT",
+    "RIGHT",
+    "INNER",
+    "FULL",
+    "OUTER",
+    "ON",
+    "WITH",
+    "BY",
+    "CAST",
+    "ESCAPE",
+    "WITHIN",
 ];
 
 /// Whether `word` (upper case) is reserved and must be quoted to be an identifier.
@@ -110,14 +144,9 @@ impl Parser {
             })
             .collect();
         let dialect = WaspDialect;
-        let tokens = Tokenizer::new(&dialect, &normalized)
-            .with_unescape(true)
-            .tokenize_with_location()
-            .map_err(|e| {
-                SqlError::parse(
-                    Pos::new(e.location.line as u32, e.location.column as u32),
-                    e.message.clone(),
-                )
+        let tokens =
+            Tokenizer::new(&dialect, &normalized).with_unescape(true).tokenize_with_location().map_err(|e| {
+                SqlError::parse(Pos::new(e.location.line as u32, e.location.column as u32), e.message.clone())
             })?;
         let tokens = tokens.into_iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
         Ok(Parser { tokens, idx: 0, source: normalized.split('\n').map(str::to_owned).collect() })
@@ -276,8 +305,7 @@ impl Parser {
         match self.peek().clone() {
             Token::Number(n, _) => {
                 self.idx += 1;
-                n.parse::<u64>()
-                    .map_err(|_| SqlError::parse(pos, format!("expected {what}, found '{n}'")))
+                n.parse::<u64>().map_err(|_| SqlError::parse(pos, format!("expected {what}, found '{n}'")))
             }
             _ => Err(self.expected(what)),
         }
@@ -306,10 +334,7 @@ impl Parser {
             }
             "EXPLAIN" => {
                 self.next();
-                let starts_statement = matches!(
-                    self.peek_keyword().as_deref(),
-                    Some("SELECT" | "CREATE" | "INSERT")
-                );
+                let starts_statement = matches!(self.peek_keyword().as_deref(), Some("SELECT" | "CREATE" | "INSERT"));
                 if starts_statement {
                     Ok(Statement::Explain(ExplainTarget::Statement(Box::new(self.parse_statement()?))))
                 } else {
@@ -377,7 +402,14 @@ impl Parser {
                 ));
             }
             let query = self.parse_query()?;
-            return Ok(Statement::CreateAsSelect(CreateAsSelect { kind, or_replace, if_not_exists, name, with, query }));
+            return Ok(Statement::CreateAsSelect(CreateAsSelect {
+                kind,
+                or_replace,
+                if_not_exists,
+                name,
+                with,
+                query,
+            }));
         }
         Ok(Statement::CreateSource(CreateSource { kind, or_replace, if_not_exists, name, columns, with }))
     }
@@ -674,8 +706,8 @@ impl Parser {
             self.expect_keyword("NULL")?;
             return Ok(Expr::IsNull { expr: Box::new(left), negated });
         }
-        let negated = self.is_keyword("NOT")
-            && matches!(self.peek_keyword_nth(1).as_deref(), Some("LIKE" | "IN" | "BETWEEN"));
+        let negated =
+            self.is_keyword("NOT") && matches!(self.peek_keyword_nth(1).as_deref(), Some("LIKE" | "IN" | "BETWEEN"));
         if negated {
             self.next();
         }

@@ -64,12 +64,11 @@ impl Schema {
         fields.push(Field::new(ROWTIME, DataType::BigInt, ColumnRole::Pseudo));
         fields.push(Field::new(ROWPARTITION, DataType::Int, ColumnRole::Pseudo));
         fields.push(Field::new(ROWOFFSET, DataType::BigInt, ColumnRole::Pseudo));
-        fields
-            .sort_by_key(|f| match f.role {
-                ColumnRole::Key => 0,
-                ColumnRole::Value => 1,
-                ColumnRole::Pseudo => 2,
-            });
+        fields.sort_by_key(|f| match f.role {
+            ColumnRole::Key => 0,
+            ColumnRole::Value => 1,
+            ColumnRole::Pseudo => 2,
+        });
         Schema { fields }
     }
 
@@ -518,15 +517,14 @@ impl<'a> Binder<'a> {
             Expr::IsNull { expr: e, negated } => {
                 Ok(BoundExpr::IsNull { expr: Box::new(self.bind(e)?), negated: *negated })
             }
-            Expr::Case { operand, whens, else_result } => self.bind_case(operand.as_deref(), whens, else_result.as_deref()),
+            Expr::Case { operand, whens, else_result } => {
+                self.bind_case(operand.as_deref(), whens, else_result.as_deref())
+            }
             Expr::Cast { expr: e, data_type, pos } => {
                 let b = self.bind(e)?;
                 let from = b.data_type();
                 if !castable(&from, data_type) {
-                    return Err(SqlError::type_error(
-                        Some(*pos),
-                        format!("cannot CAST {from} to {data_type} ({e})"),
-                    ));
+                    return Err(SqlError::type_error(Some(*pos), format!("cannot CAST {from} to {data_type} ({e})")));
                 }
                 Ok(BoundExpr::Cast { expr: Box::new(b), data_type: data_type.clone() })
             }
@@ -542,7 +540,11 @@ impl<'a> Binder<'a> {
                                 format!("array index must be INTEGER, found {it} ({index})"),
                             ));
                         }
-                        Ok(BoundExpr::Subscript { expr: Box::new(b), index: Box::new(i.cast_to(&DataType::Int)), data_type: *item })
+                        Ok(BoundExpr::Subscript {
+                            expr: Box::new(b),
+                            index: Box::new(i.cast_to(&DataType::Int)),
+                            data_type: *item,
+                        })
                     }
                     DataType::Map(k, v) => {
                         let it = i.data_type();
@@ -577,10 +579,7 @@ impl<'a> Binder<'a> {
                         let data_type = fields[index].data_type.clone();
                         Ok(BoundExpr::Field { expr: Box::new(b), index, name: field.clone(), data_type })
                     }
-                    other => Err(SqlError::type_error(
-                        Some(*pos),
-                        format!("{e} is {other}; '->' needs a STRUCT"),
-                    )),
+                    other => Err(SqlError::type_error(Some(*pos), format!("{e} is {other}; '->' needs a STRUCT"))),
                 }
             }
             Expr::Function { name, args, star, distinct, pos } => {
@@ -605,7 +604,9 @@ impl<'a> Binder<'a> {
                         ),
                     )),
                     Some(Err(reason)) => Err(SqlError::type_error(Some(*pos), reason)),
-                    Some(Ok(data_type)) => Ok(BoundExpr::Function { name: name.to_ascii_uppercase(), args: bound, data_type }),
+                    Some(Ok(data_type)) => {
+                        Ok(BoundExpr::Function { name: name.to_ascii_uppercase(), args: bound, data_type })
+                    }
                 }
             }
             Expr::Array(items) => {
@@ -630,10 +631,16 @@ impl<'a> Binder<'a> {
                     let bk = self.bind(k)?;
                     let bv = self.bind(v)?;
                     kt = DataType::common_type(&kt, &bk.data_type()).ok_or_else(|| {
-                        SqlError::type_error(k.pos(), format!("map keys must share a type: {kt} and {}", bk.data_type()))
+                        SqlError::type_error(
+                            k.pos(),
+                            format!("map keys must share a type: {kt} and {}", bk.data_type()),
+                        )
                     })?;
                     vt = DataType::common_type(&vt, &bv.data_type()).ok_or_else(|| {
-                        SqlError::type_error(v.pos(), format!("map values must share a type: {vt} and {}", bv.data_type()))
+                        SqlError::type_error(
+                            v.pos(),
+                            format!("map values must share a type: {vt} and {}", bv.data_type()),
+                        )
                     })?;
                     bound.push((bk, bv));
                 }
@@ -657,12 +664,8 @@ impl<'a> Binder<'a> {
         let l = self.bind(left)?;
         let r = self.bind(right)?;
         let (lt, rt) = (l.data_type(), r.data_type());
-        let mismatch = |what: &str| {
-            SqlError::type_error(
-                Some(pos),
-                format!("{what}: {left} is {lt} and {right} is {rt}"),
-            )
-        };
+        let mismatch =
+            |what: &str| SqlError::type_error(Some(pos), format!("{what}: {left} is {lt} and {right} is {rt}"));
         match op {
             BinaryOp::And | BinaryOp::Or => {
                 expect_boolean(&l, left, op.symbol())?;

@@ -17,7 +17,10 @@ pub enum DataType {
     /// 64-bit IEEE float.
     Double,
     /// Fixed-point decimal with `precision` digits, `scale` of them after the point.
-    Decimal { precision: u8, scale: u8 },
+    Decimal {
+        precision: u8,
+        scale: u8,
+    },
     /// UTF-8 text (`VARCHAR`, `STRING`).
     String,
     Bytes,
@@ -45,10 +48,7 @@ pub struct StructField {
 impl DataType {
     /// True for the numeric types that take part in implicit widening.
     pub fn is_numeric(&self) -> bool {
-        matches!(
-            self,
-            DataType::Int | DataType::BigInt | DataType::Double | DataType::Decimal { .. }
-        )
+        matches!(self, DataType::Int | DataType::BigInt | DataType::Double | DataType::Decimal { .. })
     }
 
     /// True for `STRING`.
@@ -76,9 +76,7 @@ impl DataType {
         }
         match (self, target) {
             (DataType::Decimal { .. }, DataType::Decimal { .. }) => true,
-            (a, b) if a.is_numeric() && b.is_numeric() => {
-                a.numeric_rank() <= b.numeric_rank()
-            }
+            (a, b) if a.is_numeric() && b.is_numeric() => a.numeric_rank() <= b.numeric_rank(),
             (DataType::Array(a), DataType::Array(b)) => a.widens_to(b),
             (DataType::Map(ka, va), DataType::Map(kb, vb)) => ka.widens_to(kb) && va.widens_to(vb),
             _ => false,
@@ -93,10 +91,7 @@ impl DataType {
         }
         match (a, b) {
             (DataType::Null, t) | (t, DataType::Null) => Some(t.clone()),
-            (
-                DataType::Decimal { precision: p1, scale: s1 },
-                DataType::Decimal { precision: p2, scale: s2 },
-            ) => {
+            (DataType::Decimal { precision: p1, scale: s1 }, DataType::Decimal { precision: p2, scale: s2 }) => {
                 let scale = (*s1).max(*s2);
                 let int_digits = (p1 - s1).max(p2 - s2);
                 Some(DataType::Decimal { precision: (int_digits + scale).min(38), scale })
@@ -104,24 +99,21 @@ impl DataType {
             (x, y) if x.is_numeric() && y.is_numeric() => {
                 let (lo, hi) = if x.numeric_rank() < y.numeric_rank() { (x, y) } else { (y, x) };
                 match (lo, hi) {
-                    (DataType::Int, DataType::Decimal { precision, scale }) => Some(DataType::Decimal {
-                        precision: (*precision).max(10 + scale).min(38),
-                        scale: *scale,
-                    }),
-                    (DataType::BigInt, DataType::Decimal { precision, scale }) => Some(DataType::Decimal {
-                        precision: (*precision).max(19 + scale).min(38),
-                        scale: *scale,
-                    }),
+                    (DataType::Int, DataType::Decimal { precision, scale }) => {
+                        Some(DataType::Decimal { precision: (*precision).max(10 + scale).min(38), scale: *scale })
+                    }
+                    (DataType::BigInt, DataType::Decimal { precision, scale }) => {
+                        Some(DataType::Decimal { precision: (*precision).max(19 + scale).min(38), scale: *scale })
+                    }
                     _ => Some(hi.clone()),
                 }
             }
             (DataType::Array(x), DataType::Array(y)) => {
                 DataType::common_type(x, y).map(|t| DataType::Array(Box::new(t)))
             }
-            (DataType::Map(kx, vx), DataType::Map(ky, vy)) => Some(DataType::Map(
-                Box::new(DataType::common_type(kx, ky)?),
-                Box::new(DataType::common_type(vx, vy)?),
-            )),
+            (DataType::Map(kx, vx), DataType::Map(ky, vy)) => {
+                Some(DataType::Map(Box::new(DataType::common_type(kx, ky)?), Box::new(DataType::common_type(vx, vy)?)))
+            }
             _ => None,
         }
     }
@@ -183,10 +175,7 @@ mod tests {
         assert!(DataType::BigInt.widens_to(&DataType::Double));
         assert!(!DataType::Double.widens_to(&DataType::Int));
         assert!(!DataType::String.widens_to(&DataType::Int));
-        assert_eq!(
-            DataType::common_type(&DataType::Int, &DataType::Double),
-            Some(DataType::Double)
-        );
+        assert_eq!(DataType::common_type(&DataType::Int, &DataType::Double), Some(DataType::Double));
         assert_eq!(DataType::common_type(&DataType::String, &DataType::Int), None);
     }
 

@@ -89,12 +89,8 @@ impl Value {
             (Int(a), Int(b)) => Some(a.cmp(b)),
             (Int(_) | BigInt(_), Int(_) | BigInt(_)) => Some(self.as_i64()?.cmp(&other.as_i64()?)),
             (Decimal(a), Decimal(b)) => Some(a.cmp_value(b)),
-            (Decimal(a), Int(_) | BigInt(_)) => {
-                Some(a.cmp_value(&crate::value::Decimal::from_i64(other.as_i64()?)))
-            }
-            (Int(_) | BigInt(_), Decimal(b)) => {
-                Some(crate::value::Decimal::from_i64(self.as_i64()?).cmp_value(b))
-            }
+            (Decimal(a), Int(_) | BigInt(_)) => Some(a.cmp_value(&crate::value::Decimal::from_i64(other.as_i64()?))),
+            (Int(_) | BigInt(_), Decimal(b)) => Some(crate::value::Decimal::from_i64(self.as_i64()?).cmp_value(b)),
             (Double(_) | Int(_) | BigInt(_) | Decimal(_), Double(_) | Int(_) | BigInt(_) | Decimal(_)) => {
                 self.as_f64()?.partial_cmp(&other.as_f64()?)
             }
@@ -357,11 +353,8 @@ impl fmt::Display for Decimal {
         if scale == 0 {
             return write!(f, "{sign}{digits}");
         }
-        let padded = if digits.len() <= scale {
-            format!("{}{}", "0".repeat(scale - digits.len() + 1), digits)
-        } else {
-            digits
-        };
+        let padded =
+            if digits.len() <= scale { format!("{}{}", "0".repeat(scale - digits.len() + 1), digits) } else { digits };
         let (int, frac) = padded.split_at(padded.len() - scale);
         write!(f, "{sign}{int}.{frac}")
     }
