@@ -1,0 +1,58 @@
+//! Operators: the stages a batch passes through between source and sink.
+//!
+//! An operator transforms a batch in place. Rows that fail (an expression error, a
+//! bad timestamp) are reported through [`OpContext::fail`] with their origin before the
+//! operator changes the batch, so the processing log can name topic, partition and
+//! offset.
+
+mod filter;
+mod project;
+mod timestamp;
+
+pub use filter::Filter;
+pub use project::Project;
+pub use timestamp::AssignTimestamp;
+
+use crate::batch::Batch;
+use crate::udf::RowErrors;
+
+/// A row that could not be processed, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub partition: i32,
+    pub offset: i64,
+    pub message: String,
+}
+
+/// What an operator sees besides its batch.
+#[derive(Debug, Default)]
+pub struct OpContext {
+    /// Positions of ROWPARTITION and ROWOFFSET in the current operator's input.
+    pub origin_columns: (usize, usize),
+    /// Failures reported so far in this batch.
+    pub failures: Vec<Failure>,
+    /// Scratch space for per-row errors, reused across operators.
+    pub errors: RowErrors,
+}
+
+impl OpContext {
+    /// Moves the per-row errors in `self.errors` to `failures`, resolving each row's
+    /// origin in `batch` (which must be the batch the errors refer to).
+    pub fn fail(&mut self, batch: &Batch) {
+        let (pc, oc) = self.origin_columns;
+        for (row, message) in self.errors.errors.drain(..) {
+            let partition = batch.columns.get(pc).and_then(|c| c.get(row)).and_then(|v| v.as_i64()).unwrap_or(-1);
+            let offset = batch.columns.get(oc).and_then(|c| c.get(row)).and_then(|v| v.as_i64()).unwrap_or(-1);
+            self.failures.push(Failure { partition: partition as i32, offset, message });
+        }
+    }
+}
+
+/// One stage of a pipeline.
+pub trait Operator: Send {
+    /// Transforms `batch` in place.
+    fn process(&mut self, batch: &mut Batch, ctx: &mut OpContext);
+
+    /// One line for `EXPLAIN`'s physical plan.
+    fn describe(&self) -> String;
+}

@@ -1,0 +1,176 @@
+//! The host planner: a `LogicalPlan` plus the source's definition becomes a
+//! [`Pipeline`]: a decoder, a chain of operators and the output layout.
+
+use wasp_sql::plan::{ROWKEY, ROWOFFSET, ROWPARTITION, ROWTIME};
+use wasp_sql::{BoundExpr, DataType, LogicalPlan, Schema, Value};
+
+use crate::api::EngineError;
+use crate::catalog::SourceDef;
+use crate::expr::Evaluator;
+use crate::formats::RowCodec;
+use crate::operators::{AssignTimestamp, Filter, Operator, Project};
+use crate::udf::FunctionRegistry;
+
+/// Positions of the pseudo-columns in a source row.
+#[derive(Debug, Clone, Copy)]
+pub struct PseudoSlots {
+    pub rowtime: usize,
+    pub partition: usize,
+    pub offset: usize,
+    pub rowkey: Option<usize>,
+}
+
+impl PseudoSlots {
+    pub fn of(schema: &Schema) -> Result<PseudoSlots, EngineError> {
+        let find = |n: &str| {
+            schema.index_of(n).ok_or_else(|| EngineError::Internal(format!("row layout lacks pseudo-column {n}")))
+        };
+        Ok(PseudoSlots {
+            rowtime: find(ROWTIME)?,
+            partition: find(ROWPARTITION)?,
+            offset: find(ROWOFFSET)?,
+            rowkey: schema.index_of(ROWKEY),
+        })
+    }
+}
+
+/// A stage and the positions of ROWPARTITION/ROWOFFSET in its input.
+pub struct Stage {
+    pub operator: Box<dyn Operator>,
+    pub origin_columns: (usize, usize),
+}
+
+/// The physical form of a query over one source.
+pub struct Pipeline {
+    pub source: SourceDef,
+    pub input_schema: Schema,
+    pub decoder: RowCodec,
+    pub pseudo: PseudoSlots,
+    pub stages: Vec<Stage>,
+    pub output_schema: Schema,
+    pub limit: Option<u64>,
+}
+
+impl Pipeline {
+    /// Builds the pipeline for `plan`, whose source is `source`.
+    pub fn build(plan: &LogicalPlan, source: &SourceDef, registry: &FunctionRegistry) -> Result<Pipeline, EngineError> {
+        let mut nodes = Vec::new();
+        let mut cur = plan;
+        loop {
+            nodes.push(cur);
+            cur = match cur {
+                LogicalPlan::Source { .. } => break,
+                LogicalPlan::Filter { input, .. }
+                | LogicalPlan::Project { input, .. }
+                | LogicalPlan::Repartition { input, .. }
+                | LogicalPlan::Limit { input, .. } => input,
+            };
+        }
+        nodes.reverse();
+        let LogicalPlan::Source { schema: input_schema, .. } = nodes[0] else {
+            return Err(EngineError::Internal("plan has no source".into()));
+        };
+        let pseudo = PseudoSlots::of(input_schema)?;
+        let compile = |e: &BoundExpr| {
+            Evaluator::compile(e, registry).map_err(|e| EngineError::Statement(e.to_string()))
+        };
+        let mut stages = Vec::new();
+        if let Some(ts) = &source.timestamp {
+            let extractor = timestamp_extractor(source, input_schema, ts)?;
+            stages.push(Stage {
+                operator: Box::new(AssignTimestamp::new(compile(&extractor)?, ts.clone(), pseudo.rowtime)),
+                origin_columns: (pseudo.partition, pseudo.offset),
+            });
+        }
+        let mut current_schema = input_schema.clone();
+        let mut limit = None;
+        for node in &nodes[1..] {
+            let origin = (
+                current_schema.index_of(ROWPARTITION).unwrap_or(usize::MAX),
+                current_schema.index_of(ROWOFFSET).unwrap_or(usize::MAX),
+            );
+            match node {
+                LogicalPlan::Filter { predicate, .. } => stages.push(Stage {
+                    operator: Box::new(Filter::new(compile(predicate)?, predicate.to_string())),
+                    origin_columns: origin,
+                }),
+                LogicalPlan::Project { exprs, schema, .. } => {
+                    let evaluators = exprs.iter().map(compile).collect::<Result<Vec<_>, _>>()?;
+                    let names = exprs
+                        .iter()
+                        .zip(&schema.fields)
+                        .map(|(e, f)| if e.to_string() == f.name { f.name.clone() } else { format!("{e} AS {}", f.name) })
+                        .collect();
+                    stages.push(Stage { operator: Box::new(Project::new(evaluators, names)), origin_columns: origin });
+                    current_schema = schema.clone();
+                }
+                LogicalPlan::Repartition { schema, .. } => current_schema = schema.clone(),
+                LogicalPlan::Limit { n, .. } => limit = Some(*n),
+                LogicalPlan::Source { .. } => {}
+            }
+        }
+        let decoder = RowCodec::new(&input_schema.fields, source.key_format.clone(), source.value_format.clone());
+        Ok(Pipeline {
+            source: source.clone(),
+            input_schema: input_schema.clone(),
+            decoder,
+            pseudo,
+            stages,
+            output_schema: plan.schema().clone(),
+            limit,
+        })
+    }
+
+    /// The physical plan as indented text, sink first.
+    pub fn explain(&self, sink: Option<&SourceDef>) -> String {
+        let mut lines = Vec::new();
+        if let Some(s) = sink {
+            lines.push(format!(
+                "Sink[topic={}, key={}, value={}]",
+                s.topic, s.key_format, s.value_format
+            ));
+        } else {
+            lines.push("Client[push]".to_owned());
+        }
+        if let Some(n) = self.limit {
+            lines.push(format!("Limit[{n}]"));
+        }
+        for stage in self.stages.iter().rev() {
+            lines.push(stage.operator.describe());
+        }
+        lines.push(format!(
+            "Source[topic={}, key={}, value={}]",
+            self.source.topic, self.source.key_format, self.source.value_format
+        ));
+        lines.iter().enumerate().map(|(i, l)| format!("{}{l}\n", "  ".repeat(i))).collect()
+    }
+}
+
+/// An expression computing epoch milliseconds from the source's TIMESTAMP column.
+fn timestamp_extractor(source: &SourceDef, schema: &Schema, column: &str) -> Result<BoundExpr, EngineError> {
+    let index = schema
+        .index_of(column)
+        .ok_or_else(|| EngineError::Statement(format!("TIMESTAMP column {column} does not exist")))?;
+    let data_type = schema.fields[index].data_type.clone();
+    let col = BoundExpr::Column { index, name: column.to_owned(), data_type: data_type.clone() };
+    Ok(match data_type {
+        DataType::BigInt | DataType::Int => col.cast_to(&DataType::BigInt),
+        DataType::Timestamp => BoundExpr::Cast { expr: Box::new(col), data_type: DataType::BigInt },
+        DataType::String => match &source.timestamp_format {
+            Some(fmt) => BoundExpr::Function {
+                name: "STRINGTOTIMESTAMP".into(),
+                args: vec![col, BoundExpr::Literal { value: Value::string(fmt), data_type: DataType::String }],
+                data_type: DataType::BigInt,
+            },
+            None => BoundExpr::Cast {
+                expr: Box::new(BoundExpr::Cast { expr: Box::new(col), data_type: DataType::Timestamp }),
+                data_type: DataType::BigInt,
+            },
+        },
+        other => {
+            return Err(EngineError::Statement(format!(
+                "TIMESTAMP column {column} must be BIGINT, TIMESTAMP or STRING (with TIMESTAMP_FORMAT), not {other}"
+            )))
+        }
+    })
+}

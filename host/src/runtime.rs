@@ -1,0 +1,343 @@
+//! Running queries: one thread per query moves batches from a source, through the
+//! pipeline, to a sink topic or a client channel.
+//!
+//! At-least-once: a batch's offsets are committed only after every record produced for
+//! it was acknowledged, in batch order. When the broker fails the query, the runner
+//! backs off and starts again from the committed offsets.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use wasp_sql::plan::ROWTIME;
+use wasp_sql::{ColumnRole, Value};
+
+use crate::api::EngineError;
+use crate::batch::Batch;
+use crate::catalog::SourceDef;
+use crate::connectors::{AckTicket, Broker, SourceOptions};
+use crate::formats::RowCodec;
+use crate::operators::{Failure, OpContext};
+use crate::planner::Pipeline;
+use crate::processing_log::ProcessingLog;
+
+/// Counters of one query.
+#[derive(Debug)]
+pub struct QueryStats {
+    pub messages_in: AtomicU64,
+    pub messages_out: AtomicU64,
+    pub failures: AtomicU64,
+    /// Epoch ms of the last record read, or -1.
+    pub last_message_ms: AtomicI64,
+    state: Mutex<(String, Option<String>)>,
+    rate: Mutex<RateMeter>,
+}
+
+#[derive(Debug)]
+struct RateMeter {
+    window_start: Instant,
+    window_count: u64,
+    rate: f64,
+}
+
+impl Default for QueryStats {
+    fn default() -> Self {
+        QueryStats {
+            messages_in: AtomicU64::new(0),
+            messages_out: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+            last_message_ms: AtomicI64::new(-1),
+            state: Mutex::new(("RUNNING".into(), None)),
+            rate: Mutex::new(RateMeter { window_start: Instant::now(), window_count: 0, rate: 0.0 }),
+        }
+    }
+}
+
+impl QueryStats {
+    /// RUNNING, ERROR, DONE...
+    pub fn state(&self) -> String {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).0.clone()
+    }
+
+    /// The last error that made the query restart, if any.
+    pub fn last_error(&self) -> Option<String> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).1.clone()
+    }
+
+    fn set_state(&self, state: &str, error: Option<String>) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        s.0 = state.to_owned();
+        if error.is_some() {
+            s.1 = error;
+        }
+    }
+
+    /// Messages per second, measured over the last few seconds.
+    pub fn rate(&self) -> f64 {
+        let r = self.rate.lock().unwrap_or_else(|p| p.into_inner());
+        if r.window_start.elapsed() > Duration::from_secs(10) {
+            0.0
+        } else {
+            r.rate
+        }
+    }
+
+    fn record(&self, n: usize) {
+        self.messages_in.fetch_add(n as u64, Ordering::Relaxed);
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+        self.last_message_ms.store(now, Ordering::Relaxed);
+        let mut r = self.rate.lock().unwrap_or_else(|p| p.into_inner());
+        r.window_count += n as u64;
+        let elapsed = r.window_start.elapsed();
+        if elapsed >= Duration::from_secs(1) {
+            r.rate = r.window_count as f64 / elapsed.as_secs_f64();
+            r.window_count = 0;
+            r.window_start = Instant::now();
+        }
+    }
+}
+
+/// Where a query's rows go.
+pub enum Output {
+    /// Records on the sink's topic.
+    Topic(SourceDef),
+    /// Rows (visible columns) to a client.
+    Channel(tokio::sync::mpsc::Sender<Result<Vec<Value>, EngineError>>),
+}
+
+/// Everything a query thread needs.
+pub struct RunSpec {
+    pub query_id: String,
+    /// Builds the pipeline; called again after each failure so UDF changes apply.
+    pub build: Box<dyn Fn() -> Result<Pipeline, EngineError> + Send>,
+    pub source_options: SourceOptions,
+    pub output: Output,
+    pub broker: Arc<dyn Broker>,
+    pub log: Arc<ProcessingLog>,
+    pub stats: Arc<QueryStats>,
+    pub stop: Arc<AtomicBool>,
+    pub batch_size: usize,
+}
+
+/// How an attempt ended without error.
+#[derive(Debug, PartialEq, Eq)]
+enum Exit {
+    Stopped,
+    LimitReached,
+    EndOfInput,
+    ClientGone,
+}
+
+/// Starts the query's thread.
+pub fn spawn(spec: RunSpec) -> std::io::Result<JoinHandle<()>> {
+    thread::Builder::new().name(format!("query-{}", spec.query_id)).spawn(move || supervise(spec))
+}
+
+fn supervise(spec: RunSpec) {
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        if spec.stop.load(Ordering::Acquire) {
+            spec.stats.set_state("TERMINATED", None);
+            return;
+        }
+        let result = (spec.build)().map_err(|e| e.to_string()).and_then(|p| run_attempt(&spec, p));
+        match result {
+            Ok(exit) => {
+                tracing::debug!(query = %spec.query_id, ?exit, "query finished");
+                spec.stats.set_state(if exit == Exit::Stopped { "TERMINATED" } else { "DONE" }, None);
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(query = %spec.query_id, error = %e, retry_in = ?backoff, "query failed; restarting from committed offsets");
+                spec.stats.set_state("ERROR", Some(e.clone()));
+                if let Output::Channel(tx) = &spec.output {
+                    if tx.is_closed() {
+                        return;
+                    }
+                }
+                let until = Instant::now() + backoff;
+                while Instant::now() < until {
+                    if spec.stop.load(Ordering::Acquire) {
+                        spec.stats.set_state("TERMINATED", None);
+                        return;
+                    }
+                    thread::sleep(Duration::from_millis(50));
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
+}
+
+fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
+    let topic = pipeline.source.topic.clone();
+    let mut source = spec.broker.source(&topic, &spec.source_options).map_err(|e| e.to_string())?;
+    let (mut sink, out_codec, sink_topic) = match &spec.output {
+        Output::Topic(def) => (
+            Some(spec.broker.sink().map_err(|e| e.to_string())?),
+            Some(RowCodec::new(&pipeline.output_schema.fields, def.key_format.clone(), def.value_format.clone())),
+            def.topic.clone(),
+        ),
+        Output::Channel(_) => (None, None, String::new()),
+    };
+    let out_rowtime = pipeline.output_schema.index_of(ROWTIME);
+    let visible: Vec<usize> = pipeline
+        .output_schema
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.role != ColumnRole::Pseudo)
+        .map(|(i, _)| i)
+        .collect();
+    let width = pipeline.input_schema.len();
+    let pseudo = pipeline.pseudo;
+    let mut batch = Batch::with_capacity(width, spec.batch_size);
+    let mut row = vec![Value::Null; width];
+    let mut ctx = OpContext::default();
+    let mut decode_failures: Vec<Failure> = Vec::new();
+    let mut offsets: Vec<(i32, i64)> = Vec::new();
+    let mut in_flight: VecDeque<(Arc<AckTicket>, Vec<(i32, i64)>)> = VecDeque::new();
+    let mut emitted: u64 = 0;
+    let (mut key_buf, mut value_buf) = (Vec::with_capacity(64), Vec::with_capacity(512));
+    spec.stats.set_state("RUNNING", None);
+
+    loop {
+        if spec.stop.load(Ordering::Acquire) {
+            if let Some(s) = sink.as_mut() {
+                let _ = s.flush(Duration::from_secs(10));
+            }
+            complete(&mut in_flight, source.as_mut(), true)?;
+            return Ok(Exit::Stopped);
+        }
+        batch.clear();
+        offsets.clear();
+        decode_failures.clear();
+        let decoder = &mut pipeline.decoder;
+        let n = source
+            .poll(spec.batch_size, Duration::from_millis(100), &mut |rec| {
+                match offsets.iter_mut().find(|(p, _)| *p == rec.partition) {
+                    Some(slot) => slot.1 = slot.1.max(rec.offset + 1),
+                    None => offsets.push((rec.partition, rec.offset + 1)),
+                }
+                match decoder.decode(rec.key, rec.value, &mut row) {
+                    Ok(()) => {
+                        row[pseudo.rowtime] = Value::BigInt(rec.timestamp.unwrap_or(0));
+                        row[pseudo.partition] = Value::Int(rec.partition);
+                        row[pseudo.offset] = Value::BigInt(rec.offset);
+                        if let Some(k) = pseudo.rowkey {
+                            row[k] = match rec.key.map(std::str::from_utf8) {
+                                Some(Ok(s)) => Value::string(s),
+                                _ => Value::Null,
+                            };
+                        }
+                        for (col, v) in batch.columns.iter_mut().zip(row.iter_mut()) {
+                            col.push(std::mem::replace(v, Value::Null));
+                        }
+                        batch.rows += 1;
+                    }
+                    Err(e) => decode_failures.push(Failure {
+                        partition: rec.partition,
+                        offset: rec.offset,
+                        message: format!("failed to deserialize record: {e}"),
+                    }),
+                }
+            })
+            .map_err(|e| e.to_string())?;
+
+        if n > 0 {
+            spec.stats.record(n);
+            ctx.failures.clear();
+            for stage in &mut pipeline.stages {
+                if batch.rows == 0 {
+                    break;
+                }
+                ctx.origin_columns = stage.origin_columns;
+                stage.operator.process(&mut batch, &mut ctx);
+            }
+            decode_failures.append(&mut ctx.failures);
+            if !decode_failures.is_empty() {
+                spec.stats.failures.fetch_add(decode_failures.len() as u64, Ordering::Relaxed);
+                spec.log.report(&spec.query_id, &topic, &decode_failures);
+            }
+            let mut rows = batch.rows;
+            let mut limit_hit = false;
+            if let Some(limit) = pipeline.limit {
+                let remaining = limit.saturating_sub(emitted) as usize;
+                if rows >= remaining {
+                    rows = remaining;
+                    limit_hit = true;
+                }
+            }
+            match &spec.output {
+                Output::Topic(_) => {
+                    let ticket = AckTicket::new();
+                    if let (Some(s), Some(codec)) = (sink.as_mut(), out_codec.as_ref()) {
+                        for r in 0..rows {
+                            let get = |c: usize| &batch.columns[c][r];
+                            let has_key = codec.encode_key(&get, &mut key_buf);
+                            codec.encode_value(&get, &mut value_buf);
+                            let ts = out_rowtime.and_then(|c| batch.columns[c][r].as_i64()).unwrap_or(0);
+                            s.send(&sink_topic, has_key.then_some(&key_buf[..]), Some(&value_buf), ts, &ticket)
+                                .map_err(|e| format!("producing to {sink_topic}: {e}"))?;
+                        }
+                    }
+                    in_flight.push_back((ticket, offsets.clone()));
+                }
+                Output::Channel(tx) => {
+                    for r in 0..rows {
+                        let values: Vec<Value> = visible.iter().map(|c| batch.columns[*c][r].clone()).collect();
+                        if tx.blocking_send(Ok(values)).is_err() {
+                            return Ok(Exit::ClientGone);
+                        }
+                    }
+                }
+            }
+            emitted += rows as u64;
+            spec.stats.messages_out.fetch_add(rows as u64, Ordering::Relaxed);
+            if limit_hit {
+                if let Some(s) = sink.as_mut() {
+                    let _ = s.flush(Duration::from_secs(30));
+                }
+                complete(&mut in_flight, source.as_mut(), true)?;
+                return Ok(Exit::LimitReached);
+            }
+        }
+        complete(&mut in_flight, source.as_mut(), false)?;
+        if let Output::Channel(tx) = &spec.output {
+            if tx.is_closed() {
+                return Ok(Exit::ClientGone);
+            }
+        }
+        if source.at_end() && in_flight.is_empty() {
+            return Ok(Exit::EndOfInput);
+        }
+    }
+}
+
+/// Commits the offsets of acknowledged batches, oldest first. With `wait`, waits (up
+/// to a bound) for outstanding deliveries.
+fn complete(
+    in_flight: &mut VecDeque<(Arc<AckTicket>, Vec<(i32, i64)>)>,
+    source: &mut dyn crate::connectors::Source,
+    wait: bool,
+) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while let Some((ticket, _)) = in_flight.front() {
+        if !ticket.done() {
+            if wait && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(5));
+                continue;
+            }
+            break;
+        }
+        if let Some(e) = ticket.error() {
+            return Err(format!("delivery failed: {e}"));
+        }
+        if let Some((_, offsets)) = in_flight.pop_front() {
+            source.commit(&offsets).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
