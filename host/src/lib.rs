@@ -26,6 +26,8 @@
 
 pub mod api;
 pub mod batch;
+pub mod bench;
+pub mod config;
 pub mod catalog;
 pub mod connectors;
 pub mod engine;

@@ -1,0 +1,223 @@
+//! `wasp bench`: throughput of a stateless persistent query against a raw rdkafka
+//! passthrough on the same broker, measured in the same run, plus the engine alone on
+//! the in-memory broker.
+//!
+//! 1. Produce N JSON records of about 200 bytes to `bench_in`.
+//! 2. (a) Passthrough: a consumer group reads `bench_in` and a producer writes the same
+//!    bytes to `bench_pass`, no decoding; timed until every record is acknowledged.
+//! 3. (b) `CREATE STREAM bench_out AS SELECT` five columns, two built-in functions, with
+//!    a WHERE on two columns keeping ~90%; timed until the query's lag is zero.
+//! 4. (c) The same query on the in-memory broker: engine cost only, one core.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+
+use crate::api::RequestProperties;
+use crate::connectors::kafka::{EmbeddedKafka, KafkaBroker, KafkaConfig};
+use crate::connectors::memory::MemoryBroker;
+use crate::connectors::Broker;
+use crate::engine::{Engine, EngineConfig};
+
+/// Options of `wasp bench`.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub records: usize,
+    /// A broker to use; the embedded cluster when `None`.
+    pub bootstrap_servers: Option<String>,
+    pub partitions: i32,
+}
+
+/// The measured figures.
+#[derive(Debug, Clone)]
+pub struct BenchReport {
+    pub records: usize,
+    pub record_bytes: usize,
+    pub passthrough_rps: f64,
+    pub query_rps: f64,
+    pub query_output: u64,
+    pub engine_only_rps: f64,
+}
+
+const CREATE_IN: &str = "CREATE STREAM bench_in (id BIGINT, name VARCHAR, amount DOUBLE, status VARCHAR, country VARCHAR, ts BIGINT, tags VARCHAR, note VARCHAR) WITH (KAFKA_TOPIC='bench_in', VALUE_FORMAT='JSON');";
+const QUERY: &str = "CREATE STREAM bench_out AS SELECT id, UCASE(name) AS name, ROUND(amount * 1.1, 2) AS amount, country, ts FROM bench_in WHERE amount >= 10 AND status <> 'blocked';";
+
+fn record(i: usize) -> String {
+    let status = if i % 20 == 0 { "blocked" } else { "active" };
+    let amount = if i % 20 == 1 { 5.0 } else { 10.0 + (i % 1000) as f64 / 10.0 };
+    format!(
+        r#"{{"id":{i},"name":"user_{:06}","amount":{amount:.2},"status":"{status}","country":"{}","ts":{},"tags":"alpha,beta,gamma","note":"the quick brown fox jumps over the lazy dog {i:08}"}}"#,
+        i % 100_000,
+        ["GB", "US", "DE", "FR", "JP"][i % 5],
+        1_600_000_000_000i64 + i as i64,
+    )
+}
+
+fn produce(bootstrap: &str, topic: &str, n: usize) -> Result<(), String> {
+    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("linger.ms", "20")
+        .set("queue.buffering.max.messages", "2000000")
+        .set("batch.size", "1000000")
+        .create()
+        .map_err(|e| e.to_string())?;
+    for i in 0..n {
+        let payload = record(i);
+        let mut rec: BaseRecord<'_, [u8], str> = BaseRecord::to(topic).payload(payload.as_str());
+        loop {
+            match producer.send(rec) {
+                Ok(()) => break,
+                Err((_, r)) => {
+                    rec = r;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
+    }
+    producer.flush(Duration::from_secs(120)).map_err(|e| e.to_string())
+}
+
+fn passthrough(bootstrap: &str, n: usize) -> Result<Duration, String> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", "wasp-bench-passthrough")
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("fetch.wait.max.ms", "50")
+        .create()
+        .map_err(|e| e.to_string())?;
+    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("linger.ms", "5")
+        .set("queue.buffering.max.messages", "1000000")
+        .set("batch.size", "1000000")
+        .create()
+        .map_err(|e| e.to_string())?;
+    consumer.subscribe(&["bench_in"]).map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let mut seen = 0;
+    while seen < n {
+        if start.elapsed() > Duration::from_secs(600) {
+            return Err(format!("passthrough stalled after {seen} records"));
+        }
+        let Some(m) = consumer.poll(Duration::from_millis(100)) else { continue };
+        let m = m.map_err(|e| e.to_string())?;
+        let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to("bench_pass");
+        if let Some(k) = m.key() {
+            rec = rec.key(k);
+        }
+        if let Some(v) = m.payload() {
+            rec = rec.payload(v);
+        }
+        loop {
+            match producer.send(rec) {
+                Ok(()) => break,
+                Err((_, r)) => {
+                    rec = r;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
+        seen += 1;
+    }
+    producer.flush(Duration::from_secs(120)).map_err(|e| e.to_string())?;
+    Ok(start.elapsed())
+}
+
+fn run_query(engine: &Engine, n: usize) -> Result<(Duration, u64), String> {
+    let mut props = RequestProperties::new();
+    props.insert("auto.offset.reset".into(), "earliest".into());
+    let start = Instant::now();
+    let results = engine.execute_sync(QUERY, &props).map_err(|e| e.error.to_string())?;
+    let id = match &results.first().map(|r| &r.outcome) {
+        Some(crate::api::Outcome::Status(s)) => s.query_id.clone().unwrap_or_default(),
+        _ => return Err("the query did not start".into()),
+    };
+    let stats = engine.query_stats(&id).ok_or("query has no stats")?;
+    while (stats.messages_in.load(std::sync::atomic::Ordering::Relaxed) as usize) < n {
+        if start.elapsed() > Duration::from_secs(600) {
+            return Err("query stalled".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    engine.drain(Duration::from_secs(120)).map_err(|e| e.to_string())?;
+    let elapsed = start.elapsed();
+    Ok((elapsed, stats.messages_out.load(std::sync::atomic::Ordering::Relaxed)))
+}
+
+/// Runs the benchmark and prints its figures.
+pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
+    let n = options.records;
+    let (bootstrap, embedded) = match &options.bootstrap_servers {
+        Some(b) => (b.clone(), None),
+        None => {
+            let e = EmbeddedKafka::start(1).map_err(|e| e.to_string())?;
+            (e.bootstrap_servers().to_owned(), Some(e))
+        }
+    };
+    let broker = Arc::new(
+        KafkaBroker::new(KafkaConfig { bootstrap_servers: bootstrap.clone(), properties: BTreeMap::new() }, embedded)
+            .map_err(|e| e.to_string())?,
+    );
+    for t in ["bench_in", "bench_pass", "bench_out"] {
+        match broker.create_topic(t, options.partitions, 1) {
+            Ok(()) | Err(crate::connectors::ConnectorError::TopicExists(_)) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    let record_bytes = (0..100).map(|i| record(i * 997).len()).sum::<usize>() / 100;
+    println!("producing {n} JSON records of ~{record_bytes} bytes to bench_in on {bootstrap}");
+    let t = Instant::now();
+    produce(&bootstrap, "bench_in", n)?;
+    println!("  produced in {:.1}s", t.elapsed().as_secs_f64());
+
+    println!("(a) rdkafka passthrough, no decoding");
+    let pass = passthrough(&bootstrap, n)?;
+    let passthrough_rps = n as f64 / pass.as_secs_f64();
+    println!("  {n} records in {:.2}s: {passthrough_rps:.0} records/s", pass.as_secs_f64());
+
+    println!("(b) {QUERY}");
+    let dir = tempfile_dir()?;
+    let engine = Engine::open(
+        EngineConfig { data_dir: Some(dir.clone()), ..EngineConfig::default() },
+        broker.clone() as Arc<dyn Broker>,
+    )
+    .map_err(|e| e.to_string())?;
+    engine.execute_sync(CREATE_IN, &RequestProperties::new()).map_err(|e| e.error.to_string())?;
+    let (elapsed, out) = run_query(&engine, n)?;
+    engine.shutdown();
+    let query_rps = n as f64 / elapsed.as_secs_f64();
+    println!(
+        "  {n} records in {:.2}s ({out} written, {:.1}% kept): {query_rps:.0} records/s",
+        elapsed.as_secs_f64(),
+        out as f64 * 100.0 / n as f64
+    );
+
+    println!("(c) the same query, engine only (in-memory source and sink, one core)");
+    let memory = MemoryBroker::new();
+    memory.create_topic("bench_in", 1, 1).map_err(|e| e.to_string())?;
+    for i in 0..n {
+        memory.produce("bench_in", Some(0), None, Some(record(i).as_bytes()), 0).map_err(|e| e.to_string())?;
+    }
+    let engine = Engine::open(EngineConfig::default(), Arc::new(memory)).map_err(|e| e.to_string())?;
+    engine.execute_sync(CREATE_IN, &RequestProperties::new()).map_err(|e| e.error.to_string())?;
+    let (elapsed, _) = run_query(&engine, n)?;
+    engine.shutdown();
+    let engine_only_rps = n as f64 / elapsed.as_secs_f64();
+    println!("  {n} rows in {:.2}s: {engine_only_rps:.0} rows/s per core", elapsed.as_secs_f64());
+    let _ = std::fs::remove_dir_all(&dir);
+
+    println!("\nratio b/a (query / passthrough): {:.2}", query_rps / passthrough_rps);
+    Ok(BenchReport { records: n, record_bytes, passthrough_rps, query_rps, query_output: out, engine_only_rps })
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!("wasp-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    Ok(dir)
+}
