@@ -4,3 +4,5 @@
 pub mod api;
 pub mod batch;
 pub mod udf;
+pub mod cli;
+pub mod server;
