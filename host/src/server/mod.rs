@@ -32,7 +32,7 @@ mod status;
 mod streaming;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -26,6 +26,8 @@ pub(crate) struct FakeEngine {
     pub inserted: Mutex<Vec<(String, Map<String, Json>)>>,
     pub stream_dropped: Arc<AtomicBool>,
     pub unhealthy: bool,
+    /// The properties of the last request.
+    pub last_props: Mutex<RequestProperties>,
 }
 
 fn columns() -> Vec<ColumnInfo> {
@@ -69,9 +71,10 @@ impl KsqlEngine for FakeEngine {
     fn execute<'a>(
         &'a self,
         sql: &'a str,
-        _props: &'a RequestProperties,
+        props: &'a RequestProperties,
     ) -> BoxFuture<'a, Result<Vec<StatementResult>, StatementError>> {
         Box::pin(async move {
+            *self.last_props.lock().unwrap() = props.clone();
             let mut done = Vec::new();
             for (i, stmt) in sql
                 .split_inclusive(';')
@@ -152,9 +155,10 @@ impl KsqlEngine for FakeEngine {
     fn query<'a>(
         &'a self,
         sql: &'a str,
-        _props: &'a RequestProperties,
+        props: &'a RequestProperties,
     ) -> BoxFuture<'a, Result<QueryStart, EngineError>> {
         Box::pin(async move {
+            *self.last_props.lock().unwrap() = props.clone();
             let upper = sql.to_uppercase();
             if upper.starts_with("PRINT") {
                 let lines = vec![
