@@ -38,3 +38,5 @@ pub mod planner;
 pub mod processing_log;
 pub mod runtime;
 pub mod udf;
+pub mod cli;
+pub mod server;
