@@ -1,0 +1,5 @@
+//! collections
+
+use super::Builtin;
+
+pub(super) const FUNCTIONS: &[Builtin] = &[];

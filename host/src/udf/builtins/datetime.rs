@@ -1,0 +1,5 @@
+//! datetime
+
+use super::Builtin;
+
+pub(super) const FUNCTIONS: &[Builtin] = &[];

@@ -1,0 +1,5 @@
+//! misc
+
+use super::Builtin;
+
+pub(super) const FUNCTIONS: &[Builtin] = &[];

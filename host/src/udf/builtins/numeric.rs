@@ -1,0 +1,5 @@
+//! numeric
+
+use super::Builtin;
+
+pub(super) const FUNCTIONS: &[Builtin] = &[];
