@@ -4,13 +4,20 @@
 //! the planner calls, and a batched body. Most bodies use [`per_row_strict`], which
 //! returns NULL for NULL input the way ksqlDB's functions do.
 
+mod collections;
+mod datetime;
+mod json;
+mod misc;
+mod numeric;
 mod string;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use wasp_sql::DataType;
+use wasp_sql::value::Decimal;
+use wasp_sql::{DataType, Value};
 
-use super::{per_row_strict, ScalarArgs, ScalarUdf, UdfError};
+use super::{ScalarArgs, ScalarUdf, UdfError};
 use crate::batch::Column;
 
 /// A built-in function described by data.
@@ -47,8 +54,18 @@ impl ScalarUdf for Builtin {
 /// Every built-in function.
 pub fn all() -> Vec<Arc<dyn ScalarUdf>> {
     let mut out: Vec<Arc<dyn ScalarUdf>> = Vec::new();
-    for f in string::FUNCTIONS {
-        out.push(Arc::new(Builtin { ..*f }));
+    let families: [&[Builtin]; 6] = [
+        string::FUNCTIONS,
+        numeric::FUNCTIONS,
+        datetime::FUNCTIONS,
+        collections::FUNCTIONS,
+        json::FUNCTIONS,
+        misc::FUNCTIONS,
+    ];
+    for family in families {
+        for f in family {
+            out.push(Arc::new(Builtin { ..*f }));
+        }
     }
     out
 }
@@ -56,7 +73,8 @@ pub fn all() -> Vec<Arc<dyn ScalarUdf>> {
 /// Checks that `args` match `expected` exactly in count and (with widening) in type;
 /// the error names the function, the expected and the actual types.
 pub fn check_args(name: &str, args: &[DataType], expected: &[DataType]) -> Result<(), String> {
-    let fits = args.len() == expected.len() && args.iter().zip(expected).all(|(a, e)| a.widens_to(e));
+    let fits =
+        args.len() == expected.len() && args.iter().zip(expected).all(|(a, e)| a.widens_to(e));
     if fits {
         Ok(())
     } else {
@@ -65,21 +83,290 @@ pub fn check_args(name: &str, args: &[DataType], expected: &[DataType]) -> Resul
 }
 
 /// Picks the first of `variants` the arguments fit.
-pub fn check_variants(name: &str, args: &[DataType], variants: &[&[DataType]]) -> Result<usize, String> {
+pub fn check_variants(
+    name: &str,
+    args: &[DataType],
+    variants: &[&[DataType]],
+) -> Result<usize, String> {
     variants
         .iter()
-        .position(|v| v.len() == args.len() && args.iter().zip(v.iter()).all(|(a, e)| a.widens_to(e)))
+        .position(|v| {
+            v.len() == args.len() && args.iter().zip(v.iter()).all(|(a, e)| a.widens_to(e))
+        })
         .ok_or_else(|| mismatch(name, args, variants))
 }
 
 /// "Function FOO does not accept parameters (INTEGER). Valid: FOO(STRING)".
 pub fn mismatch(name: &str, args: &[DataType], variants: &[&[DataType]]) -> String {
-    let list = |ts: &[DataType]| ts.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-    let valid = variants.iter().map(|v| format!("{name}({})", list(v))).collect::<Vec<_>>().join(", ");
-    format!("function {name} does not accept parameters ({}); valid: {valid}", list(args))
+    let list = |ts: &[DataType]| {
+        ts.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let valid = variants
+        .iter()
+        .map(|v| format!("{name}({})", list(v)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "function {name} does not accept parameters ({}); valid: {valid}",
+        list(args)
+    )
 }
 
-#[allow(dead_code, reason = "used by the function families as they are added")]
-fn strict(args: ScalarArgs<'_>, f: impl FnMut(&[wasp_sql::Value]) -> Result<wasp_sql::Value, String>) -> Column {
-    per_row_strict(args, f)
+/// Like [`mismatch`], for generic signatures that `DataType` cannot spell
+/// (`ARRAY<T>`, variadic arguments): `valid` lists the documented variants.
+pub fn reject(name: &str, args: &[DataType], valid: &[&str]) -> String {
+    let given = args
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "function {name} does not accept parameters ({given}); valid: {}",
+        valid.join(", ")
+    )
+}
+
+/// The element type of an `ARRAY<T>` argument (`NULL` counts as an array of anything).
+pub fn element_type(t: &DataType) -> Option<DataType> {
+    match t {
+        DataType::Array(e) => Some((**e).clone()),
+        DataType::Null => Some(DataType::Null),
+        _ => None,
+    }
+}
+
+/// The common type of all of `types`, `NULL` for none.
+pub fn common_of(types: &[DataType]) -> Option<DataType> {
+    types
+        .iter()
+        .try_fold(DataType::Null, |acc, t| DataType::common_type(&acc, t))
+}
+
+/// Types whose values order (`GREATEST`, `ARRAY_MAX`, `ARRAY_SORT`...).
+pub fn is_orderable(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Int
+            | DataType::BigInt
+            | DataType::Double
+            | DataType::Decimal { .. }
+            | DataType::String
+            | DataType::Bytes
+            | DataType::Boolean
+            | DataType::Timestamp
+            | DataType::Date
+            | DataType::Time
+            | DataType::Null
+    )
+}
+
+/// Converts a value that the planner let through with implicit widening to the
+/// declared type `to` (INT -> BIGINT -> DECIMAL -> DOUBLE, element-wise in containers).
+/// Values that already fit, and values of unrelated types, are returned unchanged.
+pub fn coerce(v: Value, to: &DataType) -> Value {
+    match (v, to) {
+        (Value::Int(i), DataType::BigInt) => Value::BigInt(i64::from(i)),
+        (v @ (Value::Int(_) | Value::BigInt(_) | Value::Decimal(_)), DataType::Double) => {
+            Value::Double(v.as_f64().unwrap_or(f64::NAN))
+        }
+        (v @ (Value::Int(_) | Value::BigInt(_)), DataType::Decimal { scale, .. }) => {
+            let d = Decimal::from_i64(v.as_i64().unwrap_or_default());
+            d.rescale(*scale).map(Value::Decimal).unwrap_or(v)
+        }
+        (Value::Decimal(d), DataType::Decimal { scale, .. }) if d.scale != *scale => d
+            .rescale(*scale)
+            .map(Value::Decimal)
+            .unwrap_or(Value::Decimal(d)),
+        (Value::Array(items), DataType::Array(e)) => {
+            Value::Array(items.into_iter().map(|i| coerce(i, e)).collect())
+        }
+        (Value::Map(entries), DataType::Map(k, val)) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(a, b)| (coerce(a, k), coerce(b, val)))
+                .collect(),
+        ),
+        (v, _) => v,
+    }
+}
+
+/// SQL equality where `NULL` equals `NULL` (set operations on arrays, `FIELD`...).
+pub fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Null, _) | (_, Value::Null) => false,
+        _ => a.sql_cmp(b) == Some(std::cmp::Ordering::Equal) || a == b,
+    }
+}
+
+/// Reads a `STRING` argument.
+pub fn text(v: &Value) -> Result<&str, String> {
+    v.as_str()
+        .ok_or_else(|| format!("expected a STRING, got {v:?}"))
+}
+
+/// Reads an integer argument of any width.
+pub fn int(v: &Value) -> Result<i64, String> {
+    v.as_i64()
+        .ok_or_else(|| format!("expected an integer, got {v:?}"))
+}
+
+/// Reads an `INT` argument (a wider value is out of range, not a type error).
+pub fn int32(v: &Value) -> Result<i32, String> {
+    i32::try_from(int(v)?).map_err(|_| format!("{v:?} is out of range for INTEGER"))
+}
+
+/// Reads a numeric argument as a double.
+pub fn float(v: &Value) -> Result<f64, String> {
+    v.as_f64()
+        .ok_or_else(|| format!("expected a number, got {v:?}"))
+}
+
+/// Reads a numeric argument as a decimal (integers widen exactly).
+pub fn decimal(v: &Value) -> Result<Decimal, String> {
+    match v {
+        Value::Decimal(d) => Ok(*d),
+        Value::Int(_) | Value::BigInt(_) => Ok(Decimal::from_i64(v.as_i64().unwrap_or_default())),
+        Value::Double(f) => {
+            Decimal::parse(&f.to_string()).ok_or_else(|| format!("{f} is not a decimal"))
+        }
+        _ => Err(format!("expected a DECIMAL, got {v:?}")),
+    }
+}
+
+/// Reads a `BYTES` argument.
+pub fn bytes(v: &Value) -> Result<&[u8], String> {
+    match v {
+        Value::Bytes(b) => Ok(b),
+        _ => Err(format!("expected BYTES, got {v:?}")),
+    }
+}
+
+/// A per-batch memo of compiled arguments (regular expressions, date patterns) keyed
+/// by their source text, so a pattern that is constant over a batch compiles once.
+/// Failures are remembered too, so a bad pattern is reported per row without
+/// recompiling it.
+pub struct Compiled<T> {
+    map: HashMap<String, Result<T, String>>,
+    compile: fn(&str) -> Result<T, String>,
+}
+
+impl<T> Compiled<T> {
+    /// Most batches carry one pattern; a column of distinct patterns stays bounded.
+    const MAX_ENTRIES: usize = 256;
+
+    pub fn new(compile: fn(&str) -> Result<T, String>) -> Compiled<T> {
+        Compiled {
+            map: HashMap::new(),
+            compile,
+        }
+    }
+
+    pub fn get(&mut self, key: &str) -> Result<&T, String> {
+        if !self.map.contains_key(key) {
+            if self.map.len() >= Self::MAX_ENTRIES {
+                self.map.clear();
+            }
+            self.map.insert(key.to_string(), (self.compile)(key));
+        }
+        match self.map.get(key) {
+            Some(Ok(t)) => Ok(t),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(format!("internal: pattern {key} was not cached")),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Calls a built-in through the `ScalarUdf` trait, the way the engine does.
+
+    use wasp_sql::{DataType, Value};
+
+    use super::all;
+    use crate::udf::{RowErrors, ScalarArgs, ScalarUdf};
+
+    fn find(name: &str) -> std::sync::Arc<dyn ScalarUdf> {
+        all()
+            .into_iter()
+            .find(|f| f.name() == name)
+            .unwrap_or_else(|| panic!("no function {name}"))
+    }
+
+    /// Type-checks `types`, then calls `name` once with columns `cols` (all the same length).
+    pub fn call_cols(
+        name: &str,
+        types: &[DataType],
+        cols: Vec<Vec<Value>>,
+    ) -> (Vec<Value>, RowErrors) {
+        let f = find(name);
+        let ret = f
+            .return_type(types)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let rows = cols.first().map_or(1, Vec::len);
+        let mut errors = RowErrors::default();
+        let out = f
+            .invoke(ScalarArgs {
+                args: &cols,
+                rows,
+                arg_types: types,
+                return_type: &ret,
+                errors: &mut errors,
+            })
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(out.len(), rows, "{name} returned the wrong number of rows");
+        (out, errors)
+    }
+
+    /// Calls `name` on one row; the argument types are the values' natural types.
+    pub fn call(name: &str, args: Vec<Value>) -> Value {
+        let (v, errors) = call_row(name, args);
+        assert!(errors.is_empty(), "{name}: unexpected errors {errors:?}");
+        v
+    }
+
+    /// Calls `name` on one row and returns the result and any per-row error.
+    pub fn call_row(name: &str, args: Vec<Value>) -> (Value, RowErrors) {
+        let types: Vec<DataType> = args.iter().map(Value::natural_type).collect();
+        call_typed(name, &types, args)
+    }
+
+    /// Calls `name` on one row with explicit static types.
+    pub fn call_typed(name: &str, types: &[DataType], args: Vec<Value>) -> (Value, RowErrors) {
+        let cols = if args.is_empty() {
+            Vec::new()
+        } else {
+            args.into_iter().map(|a| vec![a]).collect()
+        };
+        let (mut out, errors) = call_cols(name, types, cols);
+        (out.remove(0), errors)
+    }
+
+    /// The planner's answer for these argument types.
+    pub fn ret(name: &str, types: &[DataType]) -> Result<DataType, String> {
+        find(name).return_type(types)
+    }
+
+    pub fn s(v: &str) -> Value {
+        Value::string(v)
+    }
+
+    pub fn arr(items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+
+    pub fn strs(items: &[&str]) -> Value {
+        Value::Array(items.iter().map(|s| Value::string(s)).collect())
+    }
+
+    pub fn dec(text: &str) -> Value {
+        Value::Decimal(wasp_sql::value::Decimal::parse(text).expect("decimal literal"))
+    }
+
+    pub fn arr_of(t: DataType) -> DataType {
+        DataType::Array(Box::new(t))
+    }
 }
