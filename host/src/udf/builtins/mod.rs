@@ -370,3 +370,27 @@ pub(crate) mod testing {
         DataType::Array(Box::new(t))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::all;
+
+    #[test]
+    fn names_are_unique_upper_case_and_documented() {
+        let fs = all();
+        let mut names: Vec<&str> = fs.iter().map(|f| f.name()).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len(), "duplicate built-in names");
+        for f in &fs {
+            assert_eq!(f.name(), f.name().to_ascii_uppercase());
+            assert!(
+                !f.description().is_empty(),
+                "{} has no description",
+                f.name()
+            );
+            assert!(!f.signatures().is_empty(), "{} has no signature", f.name());
+        }
+    }
+}
