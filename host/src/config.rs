@@ -97,8 +97,9 @@ impl ServerConfig {
             flag.clone().or_else(|| env.get(env_name).cloned()).or_else(|| file.clone())
         };
         let listen_text = pick(&flags.listen, "WASP_LISTEN", &file.listen).unwrap_or_else(|| "127.0.0.1:8088".into());
-        let listen: SocketAddr =
-            listen_text.parse().map_err(|_| format!("listen address '{listen_text}' is not HOST:PORT (e.g. 127.0.0.1:8088)"))?;
+        let listen: SocketAddr = listen_text
+            .parse()
+            .map_err(|_| format!("listen address '{listen_text}' is not HOST:PORT (e.g. 127.0.0.1:8088)"))?;
         let bootstrap = pick(&flags.bootstrap_servers, "WASP_BOOTSTRAP_SERVERS", &file.bootstrap_servers);
         let embedded = flags.embedded_kafka
             || env.get("WASP_EMBEDDED_KAFKA").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
@@ -117,7 +118,8 @@ impl ServerConfig {
             .or_else(|| env.get("WASP_DATA_DIR").map(PathBuf::from))
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from("wasp-data"));
-        let service_id = pick(&flags.service_id, "WASP_SERVICE_ID", &file.service_id).unwrap_or_else(|| "default_".into());
+        let service_id =
+            pick(&flags.service_id, "WASP_SERVICE_ID", &file.service_id).unwrap_or_else(|| "default_".into());
         let batch_size = match env.get("WASP_BATCH_SIZE") {
             Some(b) => b.parse().map_err(|_| format!("WASP_BATCH_SIZE '{b}' is not a number"))?,
             None => file.batch_size.unwrap_or(1000),

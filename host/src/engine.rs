@@ -450,16 +450,10 @@ impl Engine {
         let mut fields: Vec<Field> = Vec::new();
         for col in &c.columns {
             if fields.iter().any(|f| f.name == col.name) {
-                return Err(EngineError::Statement(format!(
-                    "{}: Duplicate column name '{}'",
-                    col.pos, col.name
-                )));
+                return Err(EngineError::Statement(format!("{}: Duplicate column name '{}'", col.pos, col.name)));
             }
             if [ROWTIME, "ROWPARTITION", "ROWOFFSET"].contains(&col.name.as_str()) {
-                return Err(EngineError::Statement(format!(
-                    "{}: '{}' is a reserved column name.",
-                    col.pos, col.name
-                )));
+                return Err(EngineError::Statement(format!("{}: '{}' is a reserved column name.", col.pos, col.name)));
             }
             if col.key && c.kind == SourceKind::Table && !text.to_ascii_uppercase().contains("PRIMARY") {
                 return Err(EngineError::Statement(format!(
@@ -488,8 +482,7 @@ impl Engine {
                     "The TIMESTAMP column set in the WITH clause does not exist in the schema: '{ts}'"
                 )));
             };
-            let ok = matches!(f.data_type, DataType::BigInt | DataType::Timestamp)
-                || (f.data_type == DataType::String);
+            let ok = matches!(f.data_type, DataType::BigInt | DataType::Timestamp) || (f.data_type == DataType::String);
             if !ok {
                 return Err(EngineError::Statement(format!(
                     "Timestamp column, `{ts}`, should be of type BIGINT, TIMESTAMP or STRING (with TIMESTAMP_FORMAT), not {}",
@@ -649,12 +642,16 @@ impl Engine {
             .cloned()
             .ok_or_else(|| EngineError::Statement(format!("{target} does not exist.")))?;
         if sink.kind != SourceKind::Stream {
-            return Err(EngineError::Statement(format!("INSERT INTO can only be used to insert into a stream. {target} is a table.")));
+            return Err(EngineError::Statement(format!(
+                "INSERT INTO can only be used to insert into a stream. {target} is a table."
+            )));
         }
         let (plan, source) = self.plan(query)?;
         let result: Vec<Field> = plan.schema().stored().cloned().collect();
         let compatible = result.len() == sink.fields.len()
-            && sink.fields.iter().all(|f| result.iter().any(|r| r.name == f.name && r.role == f.role && r.data_type.widens_to(&f.data_type)));
+            && sink.fields.iter().all(|f| {
+                result.iter().any(|r| r.name == f.name && r.role == f.role && r.data_type.widens_to(&f.data_type))
+            });
         if !compatible {
             return Err(EngineError::Statement(format!(
                 "Incompatible schema between results and sink.\nResult schema is {}\nSink schema is {}",
@@ -766,11 +763,7 @@ impl Engine {
             0
         };
         let _ = transient_stopped;
-        Ok(status(
-            format!("terminate/{}/execute", query_id.unwrap_or("ALL")),
-            "Query terminated.",
-            None,
-        ))
+        Ok(status(format!("terminate/{}/execute", query_id.unwrap_or("ALL")), "Query terminated.", None))
     }
 
     fn drop_source(
@@ -816,14 +809,15 @@ impl Engine {
 
     // ---- INSERT VALUES ------------------------------------------------------------
 
-    fn insert_values(&self, target: &str, columns: Option<&[String]>, values: &[wasp_sql::Expr]) -> Result<(), EngineError> {
-        let def = self
-            .lock()
-            .catalog
-            .sources
-            .get(target)
-            .cloned()
-            .ok_or_else(|| EngineError::Statement(format!("Cannot insert values into an unknown stream/table: {target}")))?;
+    fn insert_values(
+        &self,
+        target: &str,
+        columns: Option<&[String]>,
+        values: &[wasp_sql::Expr],
+    ) -> Result<(), EngineError> {
+        let def = self.lock().catalog.sources.get(target).cloned().ok_or_else(|| {
+            EngineError::Statement(format!("Cannot insert values into an unknown stream/table: {target}"))
+        })?;
         let row = self.values_row(&def, columns, values)?;
         self.produce_row(&def, row)
     }
@@ -854,7 +848,9 @@ impl Engine {
         let mut timestamp = None;
         for (name, expr) in names.iter().zip(values) {
             let bound = binder.bind(expr).map_err(|e| match e {
-                SqlError::NotFound { .. } => EngineError::Statement(format!("{e}; INSERT VALUES takes literals and functions of literals")),
+                SqlError::NotFound { .. } => {
+                    EngineError::Statement(format!("{e}; INSERT VALUES takes literals and functions of literals"))
+                }
                 other => other.into(),
             })?;
             let value = Evaluator::compile(&bound, &self.functions)
@@ -863,7 +859,10 @@ impl Engine {
                 .map_err(|e| EngineError::Statement(format!("cannot evaluate {expr}: {e}")))?;
             if name == ROWTIME {
                 timestamp = Some(value.as_i64().ok_or_else(|| {
-                    EngineError::Statement(format!("ROWTIME must be a BIGINT of epoch milliseconds, got {}", bound.data_type()))
+                    EngineError::Statement(format!(
+                        "ROWTIME must be a BIGINT of epoch milliseconds, got {}",
+                        bound.data_type()
+                    ))
                 })?);
                 continue;
             }
@@ -873,7 +872,10 @@ impl Engine {
             let target_type = &def.fields[index].data_type;
             let actual = bound.data_type();
             let fits = actual.widens_to(target_type)
-                || matches!((&actual, target_type), (DataType::String, DataType::Timestamp | DataType::Date | DataType::Time))
+                || matches!(
+                    (&actual, target_type),
+                    (DataType::String, DataType::Timestamp | DataType::Date | DataType::Time)
+                )
                 || matches!((&actual, target_type), (DataType::Decimal { .. }, DataType::Decimal { .. }))
                 || matches!((&actual, target_type), (DataType::Struct(_), DataType::Struct(_)));
             if !fits {
@@ -917,14 +919,14 @@ impl Engine {
     }
 
     /// Inserts a JSON object's fields as one row (`/inserts-stream`).
-    pub fn insert_json_sync(&self, target: &str, obj: &serde_json::Map<String, serde_json::Value>) -> Result<(), EngineError> {
-        let def = self
-            .lock()
-            .catalog
-            .sources
-            .get(target)
-            .cloned()
-            .ok_or_else(|| EngineError::NotFound(format!("Cannot insert values into an unknown stream/table: {target}")))?;
+    pub fn insert_json_sync(
+        &self,
+        target: &str,
+        obj: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), EngineError> {
+        let def = self.lock().catalog.sources.get(target).cloned().ok_or_else(|| {
+            EngineError::NotFound(format!("Cannot insert values into an unknown stream/table: {target}"))
+        })?;
         let mut row = vec![Value::Null; def.fields.len()];
         let mut timestamp = None;
         for (k, v) in obj {
@@ -1006,7 +1008,8 @@ impl Engine {
                 Outcome::Properties(
                     all.into_iter()
                         .map(|(name, (value, overridden))| PropertyInfo {
-                            scope: if name.starts_with("ksql") || name.starts_with("wasp") { "KSQL" } else { "KAFKA" }.into(),
+                            scope: if name.starts_with("ksql") || name.starts_with("wasp") { "KSQL" } else { "KAFKA" }
+                                .into(),
                             name,
                             value,
                             overridden,
@@ -1065,7 +1068,11 @@ impl Engine {
             fields: def
                 .fields
                 .iter()
-                .map(|f| FieldInfo { name: f.name.clone(), data_type: f.data_type.clone(), key: f.role == ColumnRole::Key })
+                .map(|f| FieldInfo {
+                    name: f.name.clone(),
+                    data_type: f.data_type.clone(),
+                    key: f.role == ColumnRole::Key,
+                })
                 .collect(),
             topic: def.topic.clone(),
             key_format: def.key_format.to_string(),
@@ -1102,12 +1109,11 @@ impl Engine {
         let (id, statement, plan, sink, state) = match target {
             ExplainTarget::QueryId(id) => {
                 let st = self.lock();
-                let q = st
-                    .catalog
-                    .queries
-                    .values()
-                    .find(|q| q.id.eq_ignore_ascii_case(id))
-                    .ok_or_else(|| EngineError::Statement(format!("Query with id:{id} does not exist, use SHOW QUERIES to view the full set of queries.")))?;
+                let q = st.catalog.queries.values().find(|q| q.id.eq_ignore_ascii_case(id)).ok_or_else(|| {
+                    EngineError::Statement(format!(
+                        "Query with id:{id} does not exist, use SHOW QUERIES to view the full set of queries."
+                    ))
+                })?;
                 let sink = st.catalog.sources.get(&q.sink).cloned();
                 let state = st.running.get(&q.id).map(|r| r.stats.state()).unwrap_or_default();
                 (q.id.clone(), q.statement.clone(), q.plan.clone(), sink, state)
@@ -1139,7 +1145,11 @@ impl Engine {
             fields: plan
                 .schema()
                 .stored()
-                .map(|f| FieldInfo { name: f.name.clone(), data_type: f.data_type.clone(), key: f.role == ColumnRole::Key })
+                .map(|f| FieldInfo {
+                    name: f.name.clone(),
+                    data_type: f.data_type.clone(),
+                    key: f.role == ColumnRole::Key,
+                })
                 .collect(),
             sources: vec![plan.source_name().to_owned()],
             sinks: sink.iter().map(|s| s.name.clone()).collect(),
@@ -1175,8 +1185,11 @@ impl Engine {
         let (plan, source) = self.plan(q)?;
         let n = self.next_transient.fetch_add(1, Ordering::Relaxed);
         let id = format!("transient_{}_{}", source.name, n + 1_000_000 * u64::from(std::process::id() % 1000));
-        let columns: Vec<ColumnInfo> =
-            plan.schema().stored().map(|f| ColumnInfo { name: f.name.clone(), data_type: f.data_type.clone() }).collect();
+        let columns: Vec<ColumnInfo> = plan
+            .schema()
+            .stored()
+            .map(|f| ColumnInfo { name: f.name.clone(), data_type: f.data_type.clone() })
+            .collect();
         let bounded = !q.emit_changes || self.broker.is_bounded();
         let offset_reset = if q.emit_changes { self.offset_reset(props, "latest") } else { "earliest".to_owned() };
         let (tx, rx) = tokio::sync::mpsc::channel(1024);
@@ -1214,7 +1227,13 @@ impl Engine {
         Ok(PushQuery { id, columns, rows })
     }
 
-    fn print(&self, topic: &str, from_beginning: bool, interval: u64, limit: Option<u64>) -> Result<PrintStream, EngineError> {
+    fn print(
+        &self,
+        topic: &str,
+        from_beginning: bool,
+        interval: u64,
+        limit: Option<u64>,
+    ) -> Result<PrintStream, EngineError> {
         if self.broker.describe_topic(topic).map_err(kafka)?.is_none() {
             return Err(EngineError::Statement(format!("Could not find topic '{topic}', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive.")));
         }
@@ -1331,7 +1350,10 @@ impl Engine {
 
 impl Drop for Engine {
     fn drop(&mut self) {
-        let running: Vec<Running> = std::mem::take(&mut self.state.get_mut().unwrap_or_else(|p| p.into_inner()).running).into_values().collect();
+        let running: Vec<Running> =
+            std::mem::take(&mut self.state.get_mut().unwrap_or_else(|p| p.into_inner()).running)
+                .into_values()
+                .collect();
         for r in running {
             r.stop.store(true, Ordering::Release);
         }
@@ -1378,12 +1400,20 @@ impl KsqlEngine for Engine {
             };
             let text = sql.clone();
             tokio::task::spawn_blocking(move || me.execute_sync(&sql, &props)).await.unwrap_or_else(|e| {
-                Err(StatementError { error: EngineError::Internal(e.to_string()), statement_text: text, completed: Vec::new() })
+                Err(StatementError {
+                    error: EngineError::Internal(e.to_string()),
+                    statement_text: text,
+                    completed: Vec::new(),
+                })
             })
         })
     }
 
-    fn query<'a>(&'a self, sql: &'a str, props: &'a RequestProperties) -> BoxFuture<'a, Result<QueryStart, EngineError>> {
+    fn query<'a>(
+        &'a self,
+        sql: &'a str,
+        props: &'a RequestProperties,
+    ) -> BoxFuture<'a, Result<QueryStart, EngineError>> {
         let me = self.me.upgrade();
         let sql = sql.to_owned();
         let props = props.clone();

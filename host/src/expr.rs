@@ -349,13 +349,7 @@ fn eval(node: &Node, batch: &Batch, errors: &mut RowErrors) -> Column {
         Node::Function { udf, args, arg_types, return_type } => {
             let cols: Vec<Column> = args.iter().map(|a| eval(a, batch, errors)).collect();
             let mut fn_errors = RowErrors::default();
-            let result = udf.invoke(ScalarArgs {
-                args: &cols,
-                rows,
-                arg_types,
-                return_type,
-                errors: &mut fn_errors,
-            });
+            let result = udf.invoke(ScalarArgs { args: &cols, rows, arg_types, return_type, errors: &mut fn_errors });
             for (row, msg) in fn_errors.errors {
                 errors.push(row, format!("{}: {msg}", udf.name()));
             }
@@ -498,9 +492,7 @@ fn decimal_arith(op: BinaryOp, x: &Decimal, y: &Decimal) -> Result<Value, String
     let d = match op {
         BinaryOp::Add => Decimal::new(a.unscaled.checked_add(b.unscaled).ok_or_else(overflow)?, scale),
         BinaryOp::Subtract => Decimal::new(a.unscaled.checked_sub(b.unscaled).ok_or_else(overflow)?, scale),
-        BinaryOp::Multiply => {
-            Decimal::new(x.unscaled.checked_mul(y.unscaled).ok_or_else(overflow)?, x.scale + y.scale)
-        }
+        BinaryOp::Multiply => Decimal::new(x.unscaled.checked_mul(y.unscaled).ok_or_else(overflow)?, x.scale + y.scale),
         BinaryOp::Divide => {
             if y.unscaled == 0 {
                 return Err("division by zero".into());
@@ -603,7 +595,11 @@ pub fn render_plain(v: &Value) -> String {
         Value::Array(items) => format!("[{}]", items.iter().map(render_plain).collect::<Vec<_>>().join(", ")),
         Value::Map(entries) => format!(
             "{{{}}}",
-            entries.iter().map(|(k, v)| format!("{}={}", render_plain(k), render_plain(v))).collect::<Vec<_>>().join(", ")
+            entries
+                .iter()
+                .map(|(k, v)| format!("{}={}", render_plain(k), render_plain(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         Value::Struct(fields) => format!("Struct{{{}}}", fields.iter().map(render_plain).collect::<Vec<_>>().join(",")),
         other => other.to_string(),
@@ -668,7 +664,10 @@ impl LikePattern {
             LikeKind::Prefix(literal(&tokens[..n - 1]).unwrap_or_default())
         } else if n >= 1 && tokens[0] == LikeToken::Many && literal(&tokens[1..]).is_some() {
             LikeKind::Suffix(literal(&tokens[1..]).unwrap_or_default())
-        } else if n >= 2 && tokens[0] == LikeToken::Many && tokens[n - 1] == LikeToken::Many && literal(&tokens[1..n - 1]).is_some()
+        } else if n >= 2
+            && tokens[0] == LikeToken::Many
+            && tokens[n - 1] == LikeToken::Many
+            && literal(&tokens[1..n - 1]).is_some()
         {
             LikeKind::Contains(literal(&tokens[1..n - 1]).unwrap_or_default())
         } else {

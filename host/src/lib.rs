@@ -27,8 +27,9 @@
 pub mod api;
 pub mod batch;
 pub mod bench;
-pub mod config;
 pub mod catalog;
+pub mod cli;
+pub mod config;
 pub mod connectors;
 pub mod engine;
 pub mod expr;
@@ -37,6 +38,5 @@ pub mod operators;
 pub mod planner;
 pub mod processing_log;
 pub mod runtime;
-pub mod udf;
-pub mod cli;
 pub mod server;
+pub mod udf;

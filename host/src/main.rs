@@ -161,7 +161,11 @@ async fn server(args: ServerArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
-    println!("wasp server listening on http://{} (Kafka: {bootstrap}, data: {})", listener.local_addr()?, config.data_dir.display());
+    println!(
+        "wasp server listening on http://{} (Kafka: {bootstrap}, data: {})",
+        listener.local_addr()?,
+        config.data_dir.display()
+    );
     let api: Arc<dyn KsqlEngine> = engine.clone();
     wasp_host::server::serve(api, listener, shutdown_signal()).await?;
     tracing::info!("shutting down");

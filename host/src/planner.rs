@@ -71,9 +71,8 @@ impl Pipeline {
             return Err(EngineError::Internal("plan has no source".into()));
         };
         let pseudo = PseudoSlots::of(input_schema)?;
-        let compile = |e: &BoundExpr| {
-            Evaluator::compile(e, registry).map_err(|e| EngineError::Statement(e.to_string()))
-        };
+        let compile =
+            |e: &BoundExpr| Evaluator::compile(e, registry).map_err(|e| EngineError::Statement(e.to_string()));
         let mut stages = Vec::new();
         if let Some(ts) = &source.timestamp {
             let extractor = timestamp_extractor(source, input_schema, ts)?;
@@ -99,7 +98,15 @@ impl Pipeline {
                     let names = exprs
                         .iter()
                         .zip(&schema.fields)
-                        .map(|(e, f)| if e.to_string() == f.name { f.name.clone() } else { format!("{e} AS {}", f.name) })
+                        .map(
+                            |(e, f)| {
+                                if e.to_string() == f.name {
+                                    f.name.clone()
+                                } else {
+                                    format!("{e} AS {}", f.name)
+                                }
+                            },
+                        )
                         .collect();
                     stages.push(Stage { operator: Box::new(Project::new(evaluators, names)), origin_columns: origin });
                     current_schema = schema.clone();
@@ -125,10 +132,7 @@ impl Pipeline {
     pub fn explain(&self, sink: Option<&SourceDef>) -> String {
         let mut lines = Vec::new();
         if let Some(s) = sink {
-            lines.push(format!(
-                "Sink[topic={}, key={}, value={}]",
-                s.topic, s.key_format, s.value_format
-            ));
+            lines.push(format!("Sink[topic={}, key={}, value={}]", s.topic, s.key_format, s.value_format));
         } else {
             lines.push("Client[push]".to_owned());
         }

@@ -211,7 +211,12 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
             complete(&mut in_flight, source.as_mut(), true)?;
             return Ok(Exit::Stopped);
         }
-        batch.clear();
+        if batch.columns.len() == width {
+            batch.clear();
+        } else {
+            // The previous batch was reshaped by a projection.
+            batch = Batch::with_capacity(width, spec.batch_size);
+        }
         offsets.clear();
         decode_failures.clear();
         let decoder = &mut pipeline.decoder;

@@ -578,14 +578,7 @@ impl Parser {
         self.expect_keyword("FROM")?;
         let from_pos = self.peek_pos();
         let name = self.parse_identifier("a stream or table name")?;
-        let alias = if self.consume_keyword("AS") {
-            Some(self.parse_identifier("an alias")?)
-        } else if matches!(self.peek(), Token::Word(w) if w.quote_style.is_some() || !is_reserved(&w.value.to_ascii_uppercase()))
-        {
-            Some(self.parse_identifier("an alias")?)
-        } else {
-            None
-        };
+        let alias = self.parse_optional_alias()?;
         let from = TableRef { name, alias, pos: from_pos };
         if let Some(kw @ ("JOIN" | "LEFT" | "INNER" | "FULL" | "RIGHT" | "WINDOW")) = self.peek_keyword().as_deref() {
             let what = if kw == "WINDOW" { "Windowed aggregation" } else { "Joins" };
@@ -616,6 +609,16 @@ impl Parser {
         Ok(Query { projection, from, selection, group_by, having, partition_by, emit_changes, limit, pos })
     }
 
+    /// `[AS] alias`, where a bare alias must not be a reserved word.
+    fn parse_optional_alias(&mut self) -> Result<Option<String>, SqlError> {
+        let bare = matches!(self.peek(), Token::Word(w) if w.quote_style.is_some() || !is_reserved(&w.value.to_ascii_uppercase()));
+        if self.consume_keyword("AS") || bare {
+            Ok(Some(self.parse_identifier("an alias")?))
+        } else {
+            Ok(None)
+        }
+    }
+
     fn parse_expr_list(&mut self) -> Result<Vec<Expr>, SqlError> {
         let mut out = vec![self.parse_expr()?];
         while self.consume(&Token::Comma) {
@@ -635,14 +638,7 @@ impl Parser {
             return Ok(SelectItem::Wildcard { qualifier: Some(q) });
         }
         let expr = self.parse_expr()?;
-        let alias = if self.consume_keyword("AS") {
-            Some(self.parse_identifier("an alias")?)
-        } else if matches!(self.peek(), Token::Word(w) if w.quote_style.is_some() || !is_reserved(&w.value.to_ascii_uppercase()))
-        {
-            Some(self.parse_identifier("an alias")?)
-        } else {
-            None
-        };
+        let alias = self.parse_optional_alias()?;
         Ok(SelectItem::Expr { expr, alias })
     }
 

@@ -592,7 +592,16 @@ impl<'a> Binder<'a> {
                         format!("{name}(*) is an aggregate; aggregation arrives with stateful SQL"),
                     ));
                 }
-                let bound: Vec<BoundExpr> = args.iter().map(|a| self.bind(a)).collect::<Result<_, _>>()?;
+                let bound: Vec<BoundExpr> = args
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| match time_unit_keyword(name, i, a) {
+                        Some(unit) => {
+                            Ok(BoundExpr::Literal { value: Value::string(unit), data_type: DataType::String })
+                        }
+                        None => self.bind(a),
+                    })
+                    .collect::<Result<_, _>>()?;
                 let types: Vec<DataType> = bound.iter().map(BoundExpr::data_type).collect();
                 match self.catalog.function_type(name, &types) {
                     None => Err(SqlError::not_found(
@@ -807,6 +816,44 @@ impl<'a> Binder<'a> {
             else_result: else_bound.map(|b| Box::new(b.cast_to(&result_type))),
             data_type: result_type,
         })
+    }
+}
+
+/// ksqlDB writes time units as bare words: `TIMESTAMPADD(MINUTES, 5, ts)`. In the
+/// first argument of the date-arithmetic functions such a word is the unit's name.
+fn time_unit_keyword<'e>(function: &str, position: usize, arg: &'e Expr) -> Option<&'e str> {
+    const FUNCTIONS: &[&str] = &["TIMESTAMPADD", "TIMESTAMPSUB", "DATEADD", "DATESUB", "TIMEADD", "TIMESUB"];
+    const UNITS: &[&str] = &[
+        "NANOSECONDS",
+        "MICROSECONDS",
+        "MILLISECONDS",
+        "SECONDS",
+        "MINUTES",
+        "HOURS",
+        "DAYS",
+        "WEEKS",
+        "MONTHS",
+        "YEARS",
+        "NANOSECOND",
+        "MICROSECOND",
+        "MILLISECOND",
+        "SECOND",
+        "MINUTE",
+        "HOUR",
+        "DAY",
+        "WEEK",
+        "MONTH",
+        "YEAR",
+    ];
+    match arg {
+        Expr::Column { qualifier: None, name, .. }
+            if position == 0
+                && FUNCTIONS.contains(&function.to_ascii_uppercase().as_str())
+                && UNITS.contains(&name.as_str()) =>
+        {
+            Some(name)
+        }
+        _ => None,
     }
 }
 

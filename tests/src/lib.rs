@@ -70,7 +70,13 @@ pub fn outcome_rows(results: &[StatementResult]) -> Vec<Vec<String>> {
                 }
             }
             Outcome::SourceDescription(d) => {
-                rows.push(vec![d.name.clone(), d.source_type.clone(), d.topic.clone(), d.key_format.clone(), d.value_format.clone()]);
+                rows.push(vec![
+                    d.name.clone(),
+                    d.source_type.clone(),
+                    d.topic.clone(),
+                    d.key_format.clone(),
+                    d.value_format.clone(),
+                ]);
                 for f in &d.fields {
                     let mut row = vec![f.name.clone(), f.data_type.to_string()];
                     if f.key {

@@ -27,9 +27,7 @@ impl RestClient {
         if !base.starts_with("http://") && !base.starts_with("https://") {
             anyhow::bail!("the server address must start with http:// (got {server_url})");
         }
-        let http = reqwest::Client::builder()
-            .build()
-            .context("building the HTTP client")?;
+        let http = reqwest::Client::builder().build().context("building the HTTP client")?;
         Ok(RestClient { http, base })
     }
 
@@ -39,21 +37,12 @@ impl RestClient {
 
     /// `GET /info`.
     pub async fn info(&self) -> anyhow::Result<Json> {
-        let resp = self
-            .http
-            .get(format!("{}/info", self.base))
-            .send()
-            .await
-            .map_err(|e| self.unreachable(e))?;
+        let resp = self.http.get(format!("{}/info", self.base)).send().await.map_err(|e| self.unreachable(e))?;
         resp.json().await.context("reading /info")
     }
 
     /// `POST /ksql`.
-    pub async fn ksql(
-        &self,
-        sql: &str,
-        props: &BTreeMap<String, String>,
-    ) -> anyhow::Result<KsqlAnswer> {
+    pub async fn ksql(&self, sql: &str, props: &BTreeMap<String, String>) -> anyhow::Result<KsqlAnswer> {
         let body = json!({"ksql": sql, "streamsProperties": props});
         let resp = self
             .http
@@ -67,9 +56,8 @@ impl RestClient {
         let ok = resp.status().is_success();
         let status = resp.status();
         let text = resp.text().await.context("reading the /ksql answer")?;
-        let json: Json = serde_json::from_str(&text).with_context(|| {
-            format!("the server answered {status} with something that is not JSON: {text}")
-        })?;
+        let json: Json = serde_json::from_str(&text)
+            .with_context(|| format!("the server answered {status} with something that is not JSON: {text}"))?;
         match (ok, json) {
             (true, Json::Array(entities)) => Ok(KsqlAnswer::Entities(entities)),
             (true, other) => Ok(KsqlAnswer::Entities(vec![other])),
@@ -96,15 +84,10 @@ impl RestClient {
         if !resp.status().is_success() {
             let status = resp.status();
             let text = resp.text().await.unwrap_or_default();
-            let error = serde_json::from_str(&text)
-                .unwrap_or_else(|_| json!({"message": format!("{status}: {text}")}));
+            let error = serde_json::from_str(&text).unwrap_or_else(|_| json!({"message": format!("{status}: {text}")}));
             return Ok(Err(error));
         }
-        Ok(Ok(LineStream {
-            resp,
-            buffer: Vec::new(),
-            eof: false,
-        }))
+        Ok(Ok(LineStream { resp, buffer: Vec::new(), eof: false }))
     }
 
     /// `POST /close-query`.
@@ -140,9 +123,7 @@ impl LineStream {
         loop {
             if let Some(pos) = self.buffer.iter().position(|b| *b == b'\n') {
                 let line: Vec<u8> = self.buffer.drain(..=pos).collect();
-                return Ok(Some(
-                    String::from_utf8_lossy(&line[..line.len() - 1]).into_owned(),
-                ));
+                return Ok(Some(String::from_utf8_lossy(&line[..line.len() - 1]).into_owned()));
             }
             if self.eof {
                 if self.buffer.is_empty() {
@@ -151,12 +132,7 @@ impl LineStream {
                 let line = std::mem::take(&mut self.buffer);
                 return Ok(Some(String::from_utf8_lossy(&line).into_owned()));
             }
-            match self
-                .resp
-                .chunk()
-                .await
-                .context("reading the query's rows")?
-            {
+            match self.resp.chunk().await.context("reading the query's rows")? {
                 Some(chunk) => self.buffer.extend_from_slice(&chunk),
                 None => self.eof = true,
             }

@@ -54,8 +54,7 @@ pub async fn run(server_url: &str, options: CliOptions) -> anyhow::Result<()> {
         return run_script(server_url, sql, &mut std::io::stdout()).await;
     }
     if let Some(path) = &options.file {
-        let sql =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let sql = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         return run_script(server_url, &sql, &mut std::io::stdout()).await;
     }
     interactive(server_url, &options).await
@@ -64,11 +63,7 @@ pub async fn run(server_url: &str, options: CliOptions) -> anyhow::Result<()> {
 /// Runs the statements of `sql_text` in order, writing what the shell would print to
 /// `out`. Stops at the first statement that fails, after printing its error, and
 /// returns that error.
-pub async fn run_script(
-    server_url: &str,
-    sql_text: &str,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
+pub async fn run_script(server_url: &str, sql_text: &str, out: &mut impl Write) -> anyhow::Result<()> {
     let mut session = Session::new(RestClient::new(server_url)?, DEFAULT_WIDTH, false);
     for statement in splitter::split_script(sql_text) {
         session.statement(&statement, out).await?;
@@ -96,21 +91,12 @@ struct Session {
 
 impl Session {
     fn new(client: RestClient, width: usize, interactive: bool) -> Session {
-        Session {
-            client,
-            properties: BTreeMap::new(),
-            width,
-            interactive,
-            depth: 0,
-        }
+        Session { client, properties: BTreeMap::new(), width, interactive, depth: 0 }
     }
 
     /// Runs one complete statement (ending with `;`).
     async fn statement(&mut self, statement: &str, out: &mut dyn Write) -> anyhow::Result<()> {
-        let mut words = statement
-            .trim_end_matches(';')
-            .split_whitespace()
-            .map(str::to_uppercase);
+        let mut words = statement.trim_end_matches(';').split_whitespace().map(str::to_uppercase);
         let first = words.next().unwrap_or_default();
         let second = words.next().unwrap_or_default();
         match (first.as_str(), second.as_str()) {
@@ -119,24 +105,15 @@ impl Session {
                 let (name, value) = parse_set(statement).unwrap_or_default();
                 let previous = self.properties.insert(name.clone(), value.clone());
                 match previous {
-                    Some(p) => writeln!(
-                        out,
-                        "Successfully changed local property '{name}' from '{p}' to '{value}'."
-                    )?,
-                    None => writeln!(
-                        out,
-                        "Successfully changed local property '{name}' to '{value}'."
-                    )?,
+                    Some(p) => writeln!(out, "Successfully changed local property '{name}' from '{p}' to '{value}'.")?,
+                    None => writeln!(out, "Successfully changed local property '{name}' to '{value}'.")?,
                 }
                 Ok(())
             }
             ("UNSET", _) if parse_unset(statement).is_some() => {
                 let name = parse_unset(statement).unwrap_or_default();
                 match self.properties.remove(&name) {
-                    Some(v) => writeln!(
-                        out,
-                        "Successfully unset local property '{name}' (value was '{v}')."
-                    )?,
+                    Some(v) => writeln!(out, "Successfully unset local property '{name}' (value was '{v}').")?,
                     None => writeln!(out, "Property '{name}' was not set in this session.")?,
                 }
                 Ok(())
@@ -162,17 +139,8 @@ impl Session {
     }
 
     /// Streams a `SELECT` or `PRINT` until it ends or Ctrl-C stops it.
-    async fn query(
-        &mut self,
-        statement: &str,
-        print: bool,
-        out: &mut dyn Write,
-    ) -> anyhow::Result<()> {
-        let mut lines = match self
-            .client
-            .query_stream(statement, &self.properties)
-            .await?
-        {
+    async fn query(&mut self, statement: &str, print: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+        let mut lines = match self.client.query_stream(statement, &self.properties).await? {
             Ok(lines) => lines,
             Err(body) => {
                 write!(out, "{}", render::error(&body, self.width))?;
@@ -215,16 +183,9 @@ impl Session {
                     writeln!(out, "{}", TabularRow::row(self.width, &padded).render())?;
                 }
                 Ok(Json::Object(meta)) if meta.contains_key("columnNames") => {
-                    query_id = meta
-                        .get("queryId")
-                        .and_then(Json::as_str)
-                        .map(str::to_string);
-                    let names: Vec<String> = meta["columnNames"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(render::cell)
-                        .collect();
+                    query_id = meta.get("queryId").and_then(Json::as_str).map(str::to_string);
+                    let names: Vec<String> =
+                        meta["columnNames"].as_array().into_iter().flatten().map(render::cell).collect();
                     columns = names.len();
                     writeln!(out, "{}", TabularRow::header(self.width, &names).render())?;
                 }
@@ -248,11 +209,7 @@ impl Session {
         }
     }
 
-    async fn run_script_statement(
-        &mut self,
-        statement: &str,
-        out: &mut dyn Write,
-    ) -> anyhow::Result<()> {
+    async fn run_script_statement(&mut self, statement: &str, out: &mut dyn Write) -> anyhow::Result<()> {
         let Some(path) = quoted_argument(statement) else {
             writeln!(out, "Usage: RUN SCRIPT '<path to file>';")?;
             return Err(StatementFailed("RUN SCRIPT needs a quoted file path".into()).into());
@@ -314,11 +271,7 @@ fn parse_set(statement: &str) -> Option<(String, String)> {
     let body = statement.trim().trim_end_matches(';').trim();
     let rest = body.get(3..)?.trim_start();
     let name = quoted_argument(rest)?;
-    let after_name = rest
-        .get(name.len() + 2..)?
-        .trim_start()
-        .strip_prefix('=')?
-        .trim();
+    let after_name = rest.get(name.len() + 2..)?.trim_start().strip_prefix('=')?.trim();
     let value = quoted_argument(after_name)?;
     Some((name, value))
 }
@@ -376,16 +329,9 @@ async fn interactive(server_url: &str, options: &CliOptions) -> anyhow::Result<(
                 i["serverStatus"].as_str().unwrap_or("?")
             )?;
         }
-        Err(e) => writeln!(
-            stdout,
-            "\nCLI v{}\n\nWARNING: {e:#}",
-            env!("CARGO_PKG_VERSION")
-        )?,
+        Err(e) => writeln!(stdout, "\nCLI v{}\n\nWARNING: {e:#}", env!("CARGO_PKG_VERSION"))?,
     }
-    writeln!(
-        stdout,
-        "\nHaving trouble? Type 'help' (case-insensitive) for a rundown of how things work!\n"
-    )?;
+    writeln!(stdout, "\nHaving trouble? Type 'help' (case-insensitive) for a rundown of how things work!\n")?;
 
     let history = options
         .history_file
@@ -395,19 +341,11 @@ async fn interactive(server_url: &str, options: &CliOptions) -> anyhow::Result<(
     if let Some(path) = &history {
         let _ = editor.load_history(path);
     }
-    let width = editor
-        .dimensions()
-        .map(|(w, _)| w)
-        .filter(|w| *w > 0)
-        .unwrap_or(DEFAULT_WIDTH);
+    let width = editor.dimensions().map(|(w, _)| w).filter(|w| *w > 0).unwrap_or(DEFAULT_WIDTH);
     let mut session = Session::new(client, width, true);
     let mut splitter = Splitter::new();
     loop {
-        let prompt = if splitter.is_empty() {
-            "wasp> "
-        } else {
-            "    > "
-        };
+        let prompt = if splitter.is_empty() { "wasp> " } else { "    > " };
         let (returned, line) = tokio::task::spawn_blocking(move || {
             let line = editor.readline(prompt);
             (editor, line)

@@ -42,10 +42,7 @@ pub fn error(body: &Json, width: usize) -> String {
 pub fn entity(e: &Json, width: usize) -> String {
     match str_field(e, "@type") {
         "currentStatus" => {
-            let message = str_field(&e["commandStatus"], "message")
-                .split('\n')
-                .next()
-                .unwrap_or("");
+            let message = str_field(&e["commandStatus"], "message").split('\n').next().unwrap_or("");
             Table::new(["Message"]).row([message]).render(width)
         }
         "streams" => sources(&e["streams"], "Stream Name").render(width),
@@ -75,18 +72,9 @@ pub fn cell(v: &Json) -> String {
     match v {
         Json::Null => "null".into(),
         Json::String(s) => s.clone(),
-        Json::Array(items) => format!(
-            "[{}]",
-            items.iter().map(cell).collect::<Vec<_>>().join(", ")
-        ),
+        Json::Array(items) => format!("[{}]", items.iter().map(cell).collect::<Vec<_>>().join(", ")),
         Json::Object(map) => {
-            format!(
-                "{{{}}}",
-                map.iter()
-                    .map(|(k, v)| format!("{k}={}", cell(v)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            format!("{{{}}}", map.iter().map(|(k, v)| format!("{k}={}", cell(v))).collect::<Vec<_>>().join(", "))
         }
         other => other.to_string(),
     }
@@ -95,13 +83,7 @@ pub fn cell(v: &Json) -> String {
 fn sources(list: &Json, first_header: &str) -> Table {
     let mut rows: Vec<&Json> = items(list).iter().collect();
     rows.sort_by(|a, b| str_field(a, "name").cmp(str_field(b, "name")));
-    let mut t = Table::new([
-        first_header,
-        "Kafka Topic",
-        "Key Format",
-        "Value Format",
-        "Windowed",
-    ]);
+    let mut t = Table::new([first_header, "Kafka Topic", "Key Format", "Value Format", "Windowed"]);
     for s in rows {
         t = t.row([
             str_field(s, "name").to_string(),
@@ -115,30 +97,13 @@ fn sources(list: &Json, first_header: &str) -> Table {
 }
 
 fn queries(list: &Json) -> Table {
-    let mut t = Table::new([
-        "Query ID",
-        "Query Type",
-        "Status",
-        "Sink Name",
-        "Sink Kafka Topic",
-        "Query String",
-    ]);
+    let mut t = Table::new(["Query ID", "Query Type", "Status", "Sink Name", "Sink Kafka Topic", "Query String"]);
     for q in items(list) {
         let status = match q["statusCount"].as_object().filter(|m| !m.is_empty()) {
-            Some(counts) => counts
-                .iter()
-                .map(|(k, v)| format!("{k}:{v}"))
-                .collect::<Vec<_>>()
-                .join(","),
+            Some(counts) => counts.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(","),
             None => q["state"].as_str().unwrap_or("N/A").to_string(),
         };
-        let joined = |name: &str| {
-            items(&q[name])
-                .iter()
-                .map(cell)
-                .collect::<Vec<_>>()
-                .join(",")
-        };
+        let joined = |name: &str| items(&q[name]).iter().map(cell).collect::<Vec<_>>().join(",");
         t = t.row([
             str_field(q, "id").to_string(),
             str_field(q, "queryType").to_string(),
@@ -154,36 +119,19 @@ fn queries(list: &Json) -> Table {
 fn topics(list: &Json) -> Table {
     let mut t = Table::new(["Kafka Topic", "Partitions", "Partition Replicas"]);
     for topic in items(list) {
-        let replicas: Vec<i64> = items(&topic["replicaInfo"])
-            .iter()
-            .filter_map(Json::as_i64)
-            .collect();
+        let replicas: Vec<i64> = items(&topic["replicaInfo"]).iter().filter_map(Json::as_i64).collect();
         let replica_text = match replicas.first() {
             None => "0".to_string(),
             Some(first) if replicas.iter().all(|r| r == first) => first.to_string(),
-            Some(_) => replicas
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
+            Some(_) => replicas.iter().map(i64::to_string).collect::<Vec<_>>().join(", "),
         };
-        t = t.row([
-            str_field(topic, "name").to_string(),
-            replicas.len().to_string(),
-            replica_text,
-        ]);
+        t = t.row([str_field(topic, "name").to_string(), replicas.len().to_string(), replica_text]);
     }
     t
 }
 
 fn properties(e: &Json) -> Table {
-    let names = |field: &str| {
-        items(&e[field])
-            .iter()
-            .filter_map(Json::as_str)
-            .map(str::to_string)
-            .collect::<Vec<_>>()
-    };
+    let names = |field: &str| items(&e[field]).iter().filter_map(Json::as_str).map(str::to_string).collect::<Vec<_>>();
     let (overwritten, defaults) = (names("overwrittenProperties"), names("defaultProperties"));
     let mut rows: Vec<&Json> = items(&e["properties"]).iter().collect();
     rows.sort_by(|a, b| str_field(a, "name").cmp(str_field(b, "name")));
@@ -206,18 +154,13 @@ fn properties(e: &Json) -> Table {
 fn functions(list: &Json) -> Table {
     let mut fns: Vec<&Json> = items(list).iter().collect();
     fns.sort_by(|a, b| {
-        (str_field(a, "category"), str_field(a, "name"))
-            .cmp(&(str_field(b, "category"), str_field(b, "name")))
+        (str_field(a, "category"), str_field(a, "name")).cmp(&(str_field(b, "category"), str_field(b, "name")))
     });
     let mut t = Table::new(["Function Name", "Category"]);
     let mut previous: Option<&str> = None;
     for f in fns {
         let category = str_field(f, "category");
-        let category = if category.is_empty() {
-            str_field(f, "type")
-        } else {
-            category
-        };
+        let category = if category.is_empty() { str_field(f, "type") } else { category };
         if previous.is_some_and(|p| p != category) {
             t = t.row([" ", " "]);
         }
@@ -230,15 +173,9 @@ fn functions(list: &Json) -> Table {
 fn describe_function(e: &Json) -> String {
     let name = str_field(e, "name").to_uppercase();
     let mut out = String::new();
-    let line = |out: &mut String, label: &str, value: &str| {
-        out.push_str(&format!("{label:<12}: {value}\n"))
-    };
+    let line = |out: &mut String, label: &str, value: &str| out.push_str(&format!("{label:<12}: {value}\n"));
     line(&mut out, "Name", &name);
-    for (label, field) in [
-        ("Author", "author"),
-        ("Version", "version"),
-        ("Overview", "description"),
-    ] {
+    for (label, field) in [("Author", "author"), ("Version", "version"), ("Overview", "description")] {
         let value = str_field(e, field).trim();
         if !value.is_empty() {
             line(&mut out, label, value);
@@ -251,28 +188,15 @@ fn describe_function(e: &Json) -> String {
         let args: Vec<String> = items(&f["arguments"])
             .iter()
             .map(|a| {
-                let ty = format!(
-                    "{}{}",
-                    str_field(a, "type"),
-                    if a["isVariadic"] == true { "[]" } else { "" }
-                );
+                let ty = format!("{}{}", str_field(a, "type"), if a["isVariadic"] == true { "[]" } else { "" });
                 match str_field(a, "name") {
                     "" => ty,
                     n => format!("{n} {ty}"),
                 }
             })
             .collect();
-        out.push_str(&format!(
-            "\n\t{:<12}: {}({})\n",
-            "Variation",
-            name,
-            args.join(", ")
-        ));
-        out.push_str(&format!(
-            "\t{:<12}: {}\n",
-            "Returns",
-            str_field(f, "returnType")
-        ));
+        out.push_str(&format!("\n\t{:<12}: {}({})\n", "Variation", name, args.join(", ")));
+        out.push_str(&format!("\t{:<12}: {}\n", "Returns", str_field(f, "returnType")));
         let description = str_field(f, "description").trim();
         if !description.is_empty() {
             out.push_str(&format!("\t{:<12}: {}\n", "Description", description));
@@ -296,10 +220,7 @@ fn type_string(schema: &Json) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        "DECIMAL" => match (
-            schema["parameters"].get("precision"),
-            schema["parameters"].get("scale"),
-        ) {
+        "DECIMAL" => match (schema["parameters"].get("precision"), schema["parameters"].get("scale")) {
             (Some(p), Some(s)) => format!("DECIMAL({p}, {s})"),
             _ => "DECIMAL".into(),
         },
@@ -316,10 +237,7 @@ fn schema_table(fields: &Json, is_table: bool, width: usize) -> String {
     for f in fields {
         let ty = type_string(&f["schema"]);
         let ty = if str_field(f, "type") == "KEY" {
-            format!(
-                "{ty:<16} {}",
-                if is_table { "(primary key)" } else { "(key)" }
-            )
+            format!("{ty:<16} {}", if is_table { "(primary key)" } else { "(key)" })
         } else {
             ty
         };
@@ -342,9 +260,7 @@ fn source_description(d: &Json, width: usize) -> String {
     labelled(&mut out, "Name", str_field(d, "name"));
     if d["extended"] != true {
         out.push_str(&schema_table(&d["fields"], is_table, width));
-        out.push_str(
-            "For runtime statistics and query details run: DESCRIBE <Stream,Table> EXTENDED;\n",
-        );
+        out.push_str("For runtime statistics and query details run: DESCRIBE <Stream,Table> EXTENDED;\n");
         return out;
     }
     labelled(&mut out, "Type", str_field(d, "type"));
@@ -359,10 +275,7 @@ fn source_description(d: &Json, width: usize) -> String {
     if !topic.is_empty() {
         let partitions = d["partitions"].as_i64().unwrap_or(0);
         let value = if partitions != 0 {
-            format!(
-                "{topic} (partitions: {partitions}, replication: {})",
-                d["replication"].as_i64().unwrap_or(0)
-            )
+            format!("{topic} (partitions: {partitions}, replication: {})", d["replication"].as_i64().unwrap_or(0))
         } else {
             topic.to_string()
         };
@@ -377,11 +290,7 @@ fn source_description(d: &Json, width: usize) -> String {
         if list.is_empty() {
             continue;
         }
-        section(
-            &mut out,
-            &format!("Queries that {operation} from this {kind}"),
-            "-----------------------------------",
-        );
+        section(&mut out, &format!("Queries that {operation} from this {kind}"), "-----------------------------------");
         for q in list {
             out.push_str(&format!(
                 "{} ({}) : {}\n",
@@ -397,9 +306,7 @@ fn source_description(d: &Json, width: usize) -> String {
     out.push('\n');
     out.push_str(str_field(d, "errorStats"));
     out.push('\n');
-    out.push_str(&format!(
-        "(Statistics of the local wasp server interaction with the Kafka topic {topic})\n"
-    ));
+    out.push_str(&format!("(Statistics of the local wasp server interaction with the Kafka topic {topic})\n"));
     out
 }
 
@@ -416,11 +323,7 @@ fn query_description(q: &Json, width: usize) -> String {
     let names = |field: &str| items(&q[field]).iter().map(cell).collect::<Vec<_>>();
     let sources = names("sources");
     if !sources.is_empty() {
-        section(
-            &mut out,
-            "Sources that this query reads from: ",
-            "-----------------------------------",
-        );
+        section(&mut out, "Sources that this query reads from: ", "-----------------------------------");
         for s in sources {
             out.push_str(&format!("{s}\n"));
         }
@@ -428,11 +331,7 @@ fn query_description(q: &Json, width: usize) -> String {
     }
     let sinks = names("sinks");
     if !sinks.is_empty() {
-        section(
-            &mut out,
-            "Sinks that this query writes to: ",
-            "-----------------------------------",
-        );
+        section(&mut out, "Sinks that this query writes to: ", "-----------------------------------");
         for s in sinks {
             out.push_str(&format!("{s}\n"));
         }
@@ -462,10 +361,7 @@ mod tests {
         let e = json!({"@type":"currentStatus","statementText":"CREATE STREAM S;","commandId":"x",
             "commandStatus":{"status":"SUCCESS","message":"Stream created","queryId":null},
             "commandSequenceNumber":1,"warnings":[]});
-        assert_eq!(
-            entities(&[e], 200),
-            "\n Message        \n----------------\n Stream created \n----------------\n"
-        );
+        assert_eq!(entities(&[e], 200), "\n Message        \n----------------\n Stream created \n----------------\n");
     }
 
     #[test]
@@ -499,10 +395,7 @@ mod tests {
 
     #[test]
     fn cells_print_like_java() {
-        assert_eq!(
-            cell(&json!({"A": [1, "x"], "B": null})),
-            "{A=[1, x], B=null}"
-        );
+        assert_eq!(cell(&json!({"A": [1, "x"], "B": null})), "{A=[1, x], B=null}");
         assert_eq!(cell(&json!(1.5)), "1.5");
     }
 
@@ -513,12 +406,7 @@ mod tests {
             {"name":"ABS","type":"SCALAR","category":"MATHEMATICAL"},
             {"name":"LCASE","type":"SCALAR","category":"STRING"}]});
         let text = entity(&e, 200);
-        let names: Vec<&str> = text
-            .lines()
-            .skip(2)
-            .take(4)
-            .map(|l| l.split('|').next().unwrap().trim())
-            .collect();
+        let names: Vec<&str> = text.lines().skip(2).take(4).map(|l| l.split('|').next().unwrap().trim()).collect();
         assert_eq!(names, vec!["ABS", "", "LCASE", "UCASE"]);
     }
 }

@@ -157,11 +157,7 @@ fn scan(text: &str) -> Scanned {
             }
         }
     }
-    Scanned {
-        statements,
-        rest_start,
-        unfinished: current,
-    }
+    Scanned { statements, rest_start, unfinished: current }
 }
 
 #[cfg(test)]
@@ -170,34 +166,22 @@ mod tests {
 
     #[test]
     fn splits_at_semicolons_outside_quotes() {
-        let (stmts, rest) =
-            split_statements("SELECT 'a;b' FROM `x;y`; SHOW STREAMS;\nCREATE STREAM");
+        let (stmts, rest) = split_statements("SELECT 'a;b' FROM `x;y`; SHOW STREAMS;\nCREATE STREAM");
         assert_eq!(stmts, vec!["SELECT 'a;b' FROM `x;y`;", "SHOW STREAMS;"]);
         assert_eq!(rest, "\nCREATE STREAM");
     }
 
     #[test]
     fn escaped_quotes_and_comments() {
-        let (stmts, rest) = split_statements(
-            "INSERT INTO S VALUES ('it''s;'); -- a;comment\n/* x; */ SHOW TABLES;",
-        );
-        assert_eq!(
-            stmts,
-            vec!["INSERT INTO S VALUES ('it''s;');", "SHOW TABLES;"]
-        );
+        let (stmts, rest) = split_statements("INSERT INTO S VALUES ('it''s;'); -- a;comment\n/* x; */ SHOW TABLES;");
+        assert_eq!(stmts, vec!["INSERT INTO S VALUES ('it''s;');", "SHOW TABLES;"]);
         assert_eq!(rest, "");
     }
 
     #[test]
     fn scripts_may_omit_the_last_semicolon() {
-        assert_eq!(
-            split_script("SHOW STREAMS; -- x\nSHOW TABLES\n-- end"),
-            vec!["SHOW STREAMS;", "SHOW TABLES;"]
-        );
-        assert_eq!(
-            split_script("SHOW STREAMS;\n/* done */\n"),
-            vec!["SHOW STREAMS;"]
-        );
+        assert_eq!(split_script("SHOW STREAMS; -- x\nSHOW TABLES\n-- end"), vec!["SHOW STREAMS;", "SHOW TABLES;"]);
+        assert_eq!(split_script("SHOW STREAMS;\n/* done */\n"), vec!["SHOW STREAMS;"]);
     }
 
     #[test]

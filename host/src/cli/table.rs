@@ -32,10 +32,7 @@ pub struct Table {
 
 impl Table {
     pub fn new<S: Into<String>>(headers: impl IntoIterator<Item = S>) -> Table {
-        Table {
-            headers: headers.into_iter().map(Into::into).collect(),
-            ..Table::default()
-        }
+        Table { headers: headers.into_iter().map(Into::into).collect(), ..Table::default() }
     }
 
     pub fn row<S: Into<String>>(mut self, cells: impl IntoIterator<Item = S>) -> Table {
@@ -58,18 +55,11 @@ impl Table {
         if !self.headers.is_empty() {
             let widths: Vec<usize> = (0..self.headers.len())
                 .map(|i| {
-                    let cells = self
-                        .rows
-                        .iter()
-                        .map(|r| r.get(i).map_or(0, |c| longest_line(c)));
+                    let cells = self.rows.iter().map(|r| r.get(i).map_or(0, |c| longest_line(c)));
                     cells.fold(text_width(&self.headers[i]), usize::max)
                 })
                 .collect();
-            let separator_len = widths
-                .iter()
-                .map(|w| w + 3)
-                .sum::<usize>()
-                .saturating_sub(1);
+            let separator_len = widths.iter().map(|w| w + 3).sum::<usize>().saturating_sub(1);
             let separator = "-".repeat(separator_len.min(width));
             write_row(&mut out, &widths, &self.headers);
             out.push_str(&separator);
@@ -124,20 +114,12 @@ pub struct TabularRow {
 impl TabularRow {
     /// The column names between separator lines.
     pub fn header(width: usize, names: &[String]) -> TabularRow {
-        TabularRow {
-            cells: names.to_vec(),
-            cell_width: cell_width(width, names.len()),
-            is_header: true,
-        }
+        TabularRow { cells: names.to_vec(), cell_width: cell_width(width, names.len()), is_header: true }
     }
 
     /// A row of values.
     pub fn row(width: usize, values: &[String]) -> TabularRow {
-        TabularRow {
-            cells: values.to_vec(),
-            cell_width: cell_width(width, values.len()),
-            is_header: false,
-        }
+        TabularRow { cells: values.to_vec(), cell_width: cell_width(width, values.len()), is_header: false }
     }
 
     pub fn render(&self) -> String {
@@ -145,10 +127,7 @@ impl TabularRow {
             return String::new();
         }
         let w = self.cell_width;
-        let separator = format!(
-            "+{}",
-            format!("{}+", "-".repeat(w)).repeat(self.cells.len())
-        );
+        let separator = format!("+{}", format!("{}+", "-".repeat(w)).repeat(self.cells.len()));
         let chunks: Vec<Vec<String>> = self.cells.iter().map(|c| split_fixed(c, w)).collect();
         let lines = chunks.iter().map(Vec::len).max().unwrap_or(1);
         let mut out = String::new();
@@ -207,21 +186,9 @@ mod tests {
 
     #[test]
     fn listing_looks_like_ksql() {
-        let t = Table::new([
-            "Stream Name",
-            "Kafka Topic",
-            "Key Format",
-            "Value Format",
-            "Windowed",
-        ])
-        .row(["RATINGS", "ratings", "KAFKA", "JSON", "false"])
-        .row([
-            "KSQL_PROCESSING_LOG",
-            "default_ksql_processing_log",
-            "KAFKA",
-            "JSON",
-            "false",
-        ]);
+        let t = Table::new(["Stream Name", "Kafka Topic", "Key Format", "Value Format", "Windowed"])
+            .row(["RATINGS", "ratings", "KAFKA", "JSON", "false"])
+            .row(["KSQL_PROCESSING_LOG", "default_ksql_processing_log", "KAFKA", "JSON", "false"]);
         let expected = concat!(
             " Stream Name         | Kafka Topic                 | Key Format | Value Format | Windowed \n",
             "------------------------------------------------------------------------------------------\n",
@@ -234,13 +201,8 @@ mod tests {
 
     #[test]
     fn message_table_and_narrow_terminal() {
-        let t = Table::new(["Message"])
-            .row(["Stream created"])
-            .footer("done");
-        assert_eq!(
-            t.render(200),
-            " Message        \n----------------\n Stream created \n----------------\ndone\n"
-        );
+        let t = Table::new(["Message"]).row(["Stream created"]).footer("done");
+        assert_eq!(t.render(200), " Message        \n----------------\n Stream created \n----------------\ndone\n");
         assert!(t.render(5).contains("\n-----\n"));
     }
 

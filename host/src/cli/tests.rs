@@ -59,10 +59,7 @@ async fn queries_print_rows_as_they_arrive() {
 
     let (result, out) = script(&server, "PRINT 'topic' LIMIT 2;").await;
     result.unwrap();
-    assert_eq!(
-        out,
-        "rowtime: 1, key: a, value: x\nrowtime: 2, key: b, value: y\n"
-    );
+    assert_eq!(out, "rowtime: 1, key: a, value: x\nrowtime: 2, key: b, value: y\n");
 
     let (result, out) = script(&server, "SELECT BROKEN FROM S EMIT CHANGES;").await;
     assert!(result.is_err());
@@ -77,10 +74,7 @@ async fn a_failing_statement_stops_the_script() {
     let error = result.unwrap_err();
     assert_eq!(error.to_string(), "line 1:1: mismatched input 'BOGUS;'");
     assert_eq!(out.matches("Stream Name").count(), 1);
-    assert!(
-        out.ends_with("line 1:1: mismatched input 'BOGUS;'\n"),
-        "{out}"
-    );
+    assert!(out.ends_with("line 1:1: mismatched input 'BOGUS;'\n"), "{out}");
 
     let (result, out) = script(&server, "SELECT * FROM X;").await;
     assert!(result.is_ok(), "{out}");
@@ -93,20 +87,13 @@ async fn a_failing_statement_stops_the_script() {
 #[tokio::test]
 async fn set_properties_travel_with_requests() {
     let server = TestServer::start(FakeEngine::default()).await;
-    let (result, out) = script(
-        &server,
-        "SET 'auto.offset.reset' = 'earliest'; SHOW STREAMS; SELECT * FROM S EMIT CHANGES LIMIT 1;",
-    )
-    .await;
+    let (result, out) =
+        script(&server, "SET 'auto.offset.reset' = 'earliest'; SHOW STREAMS; SELECT * FROM S EMIT CHANGES LIMIT 1;")
+            .await;
     result.unwrap();
-    assert!(
-        out.starts_with("Successfully changed local property 'auto.offset.reset' to 'earliest'.\n")
-    );
+    assert!(out.starts_with("Successfully changed local property 'auto.offset.reset' to 'earliest'.\n"));
     let props = server.engine.last_props.lock().unwrap().clone();
-    assert_eq!(
-        props.get("auto.offset.reset").map(String::as_str),
-        Some("earliest")
-    );
+    assert_eq!(props.get("auto.offset.reset").map(String::as_str), Some("earliest"));
 
     let (result, out) = script(&server, "SET 'a'='1'; UNSET 'a'; SHOW STREAMS;").await;
     result.unwrap();
@@ -119,11 +106,7 @@ async fn set_properties_travel_with_requests() {
 async fn run_script_reads_a_local_file() {
     let server = TestServer::start(FakeEngine::default()).await;
     let mut file = tempfile::NamedTempFile::new().unwrap();
-    writeln!(
-        file,
-        "CREATE STREAM S (A INT) WITH (kafka_topic='s');\nDESCRIBE S;"
-    )
-    .unwrap();
+    writeln!(file, "CREATE STREAM S (A INT) WITH (kafka_topic='s');\nDESCRIBE S;").unwrap();
     let path = file.path().display().to_string();
     let (result, out) = script(&server, &format!("RUN SCRIPT '{path}';")).await;
     result.unwrap();
@@ -143,34 +126,16 @@ async fn an_unreachable_server_is_an_error() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let mut out = Vec::new();
-    let error = super::run_script(&url, "SHOW STREAMS;", &mut out)
-        .await
-        .unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .starts_with("could not reach the server at http://127.0.0.1:"),
-        "{error}"
-    );
-    assert!(super::run_script("localhost:1", "SHOW STREAMS;", &mut out)
-        .await
-        .is_err());
+    let error = super::run_script(&url, "SHOW STREAMS;", &mut out).await.unwrap_err();
+    assert!(error.to_string().starts_with("could not reach the server at http://127.0.0.1:"), "{error}");
+    assert!(super::run_script("localhost:1", "SHOW STREAMS;", &mut out).await.is_err());
 }
 
 #[test]
 fn set_and_run_script_arguments_parse() {
-    assert_eq!(
-        super::parse_set("SET 'a.b' = 'c''d';"),
-        Some(("a.b".into(), "c'd".into()))
-    );
-    assert_eq!(
-        super::parse_set("set 'x'='';"),
-        Some(("x".into(), String::new()))
-    );
+    assert_eq!(super::parse_set("SET 'a.b' = 'c''d';"), Some(("a.b".into(), "c'd".into())));
+    assert_eq!(super::parse_set("set 'x'='';"), Some(("x".into(), String::new())));
     assert_eq!(super::parse_set("SET x = y;"), None);
     assert_eq!(super::parse_unset("UNSET 'a';"), Some("a".into()));
-    assert_eq!(
-        super::quoted_argument("RUN SCRIPT '/tmp/a b.sql';"),
-        Some("/tmp/a b.sql".into())
-    );
+    assert_eq!(super::quoted_argument("RUN SCRIPT '/tmp/a b.sql';"), Some("/tmp/a b.sql".into()));
 }

@@ -21,9 +21,7 @@ use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
-use super::{
-    AckTicket, Broker, ConnectorError, OffsetReset, RecordRef, Sink, Source, SourceOptions, TopicDescription,
-};
+use super::{AckTicket, Broker, ConnectorError, OffsetReset, RecordRef, Sink, Source, SourceOptions, TopicDescription};
 
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -213,7 +211,8 @@ impl Broker for KafkaBroker {
                     OffsetReset::Latest => "latest",
                 },
             );
-        for (k, v) in [("session.timeout.ms", "10000"), ("heartbeat.interval.ms", "1000"), ("fetch.wait.max.ms", "50")] {
+        for (k, v) in [("session.timeout.ms", "10000"), ("heartbeat.interval.ms", "1000"), ("fetch.wait.max.ms", "50")]
+        {
             if !self.config.properties.contains_key(k) {
                 cfg.set(k, v);
             }
@@ -293,7 +292,12 @@ struct KafkaSource {
 }
 
 impl Source for KafkaSource {
-    fn poll(&mut self, max: usize, timeout: Duration, f: &mut dyn FnMut(RecordRef<'_>)) -> Result<usize, ConnectorError> {
+    fn poll(
+        &mut self,
+        max: usize,
+        timeout: Duration,
+        f: &mut dyn FnMut(RecordRef<'_>),
+    ) -> Result<usize, ConnectorError> {
         let mut n = 0;
         let mut wait = timeout;
         while n < max && !self.at_end() {

@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::{
-    AckTicket, Broker, ConnectorError, OffsetReset, RecordRef, Sink, Source, SourceOptions, TopicDescription,
-};
+use super::{AckTicket, Broker, ConnectorError, OffsetReset, RecordRef, Sink, Source, SourceOptions, TopicDescription};
 
 #[derive(Debug, Clone)]
 struct StoredRecord {
@@ -47,7 +45,14 @@ impl MemoryBroker {
 
     /// Appends a record directly (test set-up), round-robin over partitions when no
     /// partition is given.
-    pub fn produce(&self, topic: &str, partition: Option<i32>, key: Option<&[u8]>, value: Option<&[u8]>, timestamp: i64) -> Result<(), ConnectorError> {
+    pub fn produce(
+        &self,
+        topic: &str,
+        partition: Option<i32>,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        timestamp: i64,
+    ) -> Result<(), ConnectorError> {
         let mut state = self.lock();
         let parts = state.topics.get_mut(topic).ok_or_else(|| ConnectorError::UnknownTopic(topic.to_owned()))?;
         let p = match partition {
@@ -189,12 +194,18 @@ struct MemorySource {
 }
 
 impl Source for MemorySource {
-    fn poll(&mut self, max: usize, timeout: Duration, f: &mut dyn FnMut(RecordRef<'_>)) -> Result<usize, ConnectorError> {
+    fn poll(
+        &mut self,
+        max: usize,
+        timeout: Duration,
+        f: &mut dyn FnMut(RecordRef<'_>),
+    ) -> Result<usize, ConnectorError> {
         let deadline = Instant::now() + timeout;
         let mut state = self.broker.lock();
         loop {
             self.buf.clear();
-            let parts = state.topics.get(&self.topic).ok_or_else(|| ConnectorError::UnknownTopic(self.topic.clone()))?;
+            let parts =
+                state.topics.get(&self.topic).ok_or_else(|| ConnectorError::UnknownTopic(self.topic.clone()))?;
             let n = parts.len();
             for i in 0..n {
                 let p = (self.next_partition + i) % n;
@@ -216,13 +227,7 @@ impl Source for MemorySource {
             if now >= deadline {
                 break;
             }
-            state = self
-                .broker
-                .shared
-                .changed
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+            state = self.broker.shared.changed.wait_timeout(state, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
         }
         drop(state);
         for (p, o, r) in &self.buf {

@@ -85,7 +85,12 @@ pub struct RecordRef<'a> {
 pub trait Source: Send {
     /// Hands up to `max` records to `f`, waiting at most `timeout` for the first one.
     /// Returns how many records were handed over.
-    fn poll(&mut self, max: usize, timeout: Duration, f: &mut dyn FnMut(RecordRef<'_>)) -> Result<usize, ConnectorError>;
+    fn poll(
+        &mut self,
+        max: usize,
+        timeout: Duration,
+        f: &mut dyn FnMut(RecordRef<'_>),
+    ) -> Result<usize, ConnectorError>;
 
     /// Commits, per partition, the offset of the next record to read.
     fn commit(&mut self, offsets: &[(i32, i64)]) -> Result<(), ConnectorError>;

@@ -53,11 +53,8 @@ pub fn decode(bytes: &[u8], delimiter: u8, fields: &[(String, DataType)], out: &
         return Err(format!("expected {} fields, found {}", fields.len(), parts.len()));
     }
     for (i, ((name, t), part)) in fields.iter().zip(&parts).enumerate() {
-        out[i] = if !present[i] {
-            Value::Null
-        } else {
-            parse_field(part, t).map_err(|e| format!("field {name}: {e}"))?
-        };
+        out[i] =
+            if !present[i] { Value::Null } else { parse_field(part, t).map_err(|e| format!("field {name}: {e}"))? };
     }
     Ok(())
 }

@@ -82,9 +82,9 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
             match find_field(self.fields, key) {
                 Some(i) => {
                     let t = &self.fields[i].1;
-                    self.out[i] = map.next_value_seed(TypedSeed(t)).map_err(|e| {
-                        de::Error::custom(format!("field {}: {e}", self.fields[i].0))
-                    })?;
+                    self.out[i] = map
+                        .next_value_seed(TypedSeed(t))
+                        .map_err(|e| de::Error::custom(format!("field {}: {e}", self.fields[i].0)))?;
                 }
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -171,7 +171,9 @@ impl<'de> Visitor<'de> for TypedSeed<'_> {
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
         match self.0 {
-            DataType::Int => i32::try_from(v).map(Value::Int).map_err(|_| E::custom(format!("{v} does not fit INTEGER"))),
+            DataType::Int => {
+                i32::try_from(v).map(Value::Int).map_err(|_| E::custom(format!("{v} does not fit INTEGER")))
+            }
             DataType::BigInt => Ok(Value::BigInt(v)),
             DataType::Double => Ok(Value::Double(v as f64)),
             DataType::Decimal { precision, scale } => Decimal::from_i64(v)
@@ -273,8 +275,9 @@ impl<'de> Visitor<'de> for TypedSeed<'_> {
                 while let Some(key) = map.next_key::<String>()? {
                     let key = match k.as_ref() {
                         DataType::String => Value::string(&key),
-                        other => TypedSeed(other)
-                            .deserialize(serde::de::value::StrDeserializer::<A::Error>::new(&key))?,
+                        other => {
+                            TypedSeed(other).deserialize(serde::de::value::StrDeserializer::<A::Error>::new(&key))?
+                        }
                     };
                     let value = map.next_value_seed(TypedSeed(v))?;
                     out.push((key, value));
@@ -310,10 +313,7 @@ fn struct_field(fields: &[StructField], key: &str) -> Option<usize> {
 }
 
 /// Writes `{"NAME":value,...}` for the given columns.
-pub fn encode_object<'a>(
-    buf: &mut Vec<u8>,
-    fields: impl Iterator<Item = (&'a str, &'a DataType, &'a Value)>,
-) {
+pub fn encode_object<'a>(buf: &mut Vec<u8>, fields: impl Iterator<Item = (&'a str, &'a DataType, &'a Value)>) {
     buf.push(b'{');
     for (i, (name, t, v)) in fields.enumerate() {
         if i > 0 {
@@ -455,18 +455,19 @@ mod tests {
             ("ID".into(), DataType::BigInt),
             ("NAME".into(), DataType::String),
             ("TAGS".into(), DataType::Array(Box::new(DataType::String))),
-            (
-                "ADDR".into(),
-                DataType::Struct(vec![StructField { name: "CITY".into(), data_type: DataType::String }]),
-            ),
+            ("ADDR".into(), DataType::Struct(vec![StructField { name: "CITY".into(), data_type: DataType::String }])),
         ]
     }
 
     #[test]
     fn decodes_case_insensitively_and_ignores_extra_fields() {
         let mut out = vec![Value::Null; 4];
-        decode_object(br#"{"id": 7, "Name": "x\"y", "extra": [1,{}], "tags": ["a"], "addr": {"city": "Paris"}}"#, &fields(), &mut out)
-            .unwrap();
+        decode_object(
+            br#"{"id": 7, "Name": "x\"y", "extra": [1,{}], "tags": ["a"], "addr": {"city": "Paris"}}"#,
+            &fields(),
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(out[0], Value::BigInt(7));
         assert_eq!(out[1], Value::string("x\"y"));
         assert_eq!(out[2], Value::Array(vec![Value::string("a")]));
@@ -493,10 +494,7 @@ mod tests {
         ];
         let mut buf = Vec::new();
         encode_object(&mut buf, f.iter().zip(&values).map(|((n, t), v)| (n.as_str(), t, v)));
-        assert_eq!(
-            std::str::from_utf8(&buf).unwrap(),
-            r#"{"ID":1,"NAME":"a\nb","TAGS":["t"],"ADDR":{"CITY":null}}"#
-        );
+        assert_eq!(std::str::from_utf8(&buf).unwrap(), r#"{"ID":1,"NAME":"a\nb","TAGS":["t"],"ADDR":{"CITY":null}}"#);
         let mut out = vec![Value::Null; 4];
         decode_object(&buf, &f, &mut out).unwrap();
         assert_eq!(out, values);

@@ -12,9 +12,9 @@ pub fn decode(bytes: &[u8], t: &DataType) -> Result<Value, String> {
         DataType::Int => Value::Int(i32::from_be_bytes(bytes.try_into().map_err(|_| size_err(4))?)),
         DataType::BigInt => Value::BigInt(i64::from_be_bytes(bytes.try_into().map_err(|_| size_err(8))?)),
         DataType::Double => Value::Double(f64::from_be_bytes(bytes.try_into().map_err(|_| size_err(8))?)),
-        DataType::String => {
-            Value::String(Arc::from(std::str::from_utf8(bytes).map_err(|_| "STRING key is not valid UTF-8".to_owned())?))
-        }
+        DataType::String => Value::String(Arc::from(
+            std::str::from_utf8(bytes).map_err(|_| "STRING key is not valid UTF-8".to_owned())?,
+        )),
         DataType::Bytes => Value::Bytes(Arc::from(bytes)),
         other => return Err(format!("the KAFKA format does not support {other}")),
     })

@@ -18,7 +18,9 @@ use wasp_sql::{ColumnRole, DataType, Field, Value};
 pub enum Format {
     Json,
     /// Comma (or other single character) separated values.
-    Delimited { delimiter: u8 },
+    Delimited {
+        delimiter: u8,
+    },
     /// Kafka's primitive serializers: big-endian INT/BIGINT/DOUBLE, UTF-8 STRING.
     Kafka,
     /// No data (a stream without key columns).
@@ -54,14 +56,13 @@ impl Format {
         match self {
             Format::Kafka => {
                 if fields.len() > 1 {
-                    return Err(format!(
-                        "the KAFKA format supports a single {what} column, found {}",
-                        fields.len()
-                    ));
+                    return Err(format!("the KAFKA format supports a single {what} column, found {}", fields.len()));
                 }
                 for f in fields {
-                    if !matches!(f.data_type, DataType::Int | DataType::BigInt | DataType::Double | DataType::String | DataType::Bytes)
-                    {
+                    if !matches!(
+                        f.data_type,
+                        DataType::Int | DataType::BigInt | DataType::Double | DataType::String | DataType::Bytes
+                    ) {
                         return Err(format!(
                             "the KAFKA format does not support {what} column {} of type {}",
                             f.name, f.data_type
@@ -195,7 +196,12 @@ impl RowCodec {
     }
 }
 
-fn decode_with(format: &Format, bytes: Option<&[u8]>, fields: &[(String, DataType)], out: &mut [Value]) -> Result<(), String> {
+fn decode_with(
+    format: &Format,
+    bytes: Option<&[u8]>,
+    fields: &[(String, DataType)],
+    out: &mut [Value],
+) -> Result<(), String> {
     let Some(bytes) = bytes else {
         out.iter_mut().for_each(|v| *v = Value::Null);
         return Ok(());
@@ -258,7 +264,10 @@ pub fn parse_iso_timestamp(s: &str) -> Option<i64> {
             return Some(dt.and_utc().timestamp_millis());
         }
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc().timestamp_millis())
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc().timestamp_millis())
 }
 
 /// Parses `yyyy-MM-dd` as days since the epoch.

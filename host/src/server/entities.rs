@@ -10,9 +10,8 @@ use serde_json::{json, Map, Value as Json};
 use wasp_sql::DataType;
 
 use crate::api::{
-    CommandStatus, FieldInfo, FunctionDescription, FunctionInfo, Outcome, PropertyInfo,
-    QueryDescription, QueryInfo, SourceDescription, SourceInfo, SourceStatistics, StatementResult,
-    TopicInfo,
+    CommandStatus, FieldInfo, FunctionDescription, FunctionInfo, Outcome, PropertyInfo, QueryDescription, QueryInfo,
+    SourceDescription, SourceInfo, SourceStatistics, StatementResult, TopicInfo,
 };
 
 use super::json::format_timestamp;
@@ -124,15 +123,9 @@ fn topic_info(t: &TopicInfo) -> Json {
 
 /// `PropertiesList`: the properties, and which of them this session overrode.
 fn properties_entity(text: &str, properties: &[PropertyInfo]) -> Json {
-    let list: Vec<Json> = properties
-        .iter()
-        .map(|p| json!({ "name": p.name, "scope": p.scope, "value": p.value }))
-        .collect();
-    let overwritten: Vec<&str> = properties
-        .iter()
-        .filter(|p| p.overridden)
-        .map(|p| p.name.as_str())
-        .collect();
+    let list: Vec<Json> =
+        properties.iter().map(|p| json!({ "name": p.name, "scope": p.scope, "value": p.value })).collect();
+    let overwritten: Vec<&str> = properties.iter().filter(|p| p.overridden).map(|p| p.name.as_str()).collect();
     json!({
         "@type": "properties",
         "statementText": text,
@@ -219,13 +212,7 @@ fn parse_signature(sig: &str) -> (Vec<Argument>, String) {
         }
     }
     let inner = sig.get(open + 1..close).unwrap_or("");
-    let return_type = sig
-        .get(close + 1..)
-        .unwrap_or("")
-        .trim()
-        .trim_start_matches("->")
-        .trim()
-        .to_string();
+    let return_type = sig.get(close + 1..).unwrap_or("").trim().trim_start_matches("->").trim().to_string();
     let args = split_top_level(inner, ',')
         .into_iter()
         .map(str::trim)
@@ -236,16 +223,10 @@ fn parse_signature(sig: &str) -> (Vec<Argument>, String) {
                 None => (arg, false),
             };
             match split_top_level(arg, ' ').as_slice() {
-                [name, rest @ ..] if !rest.is_empty() => Argument {
-                    name: name.to_string(),
-                    data_type: arg[name.len()..].trim().to_string(),
-                    variadic,
-                },
-                _ => Argument {
-                    name: String::new(),
-                    data_type: arg.to_string(),
-                    variadic,
-                },
+                [name, rest @ ..] if !rest.is_empty() => {
+                    Argument { name: name.to_string(), data_type: arg[name.len()..].trim().to_string(), variadic }
+                }
+                _ => Argument { name: String::new(), data_type: arg.to_string(), variadic },
             }
         })
         .collect();
@@ -291,10 +272,7 @@ pub fn schema_info(t: &DataType) -> Json {
         DataType::Map(_, v) => (Json::Null, schema_info(v)),
         DataType::Struct(fields) => (
             Json::Array(
-                fields
-                    .iter()
-                    .map(|f| json!({ "name": f.name, "schema": schema_info(&f.data_type) }))
-                    .collect(),
+                fields.iter().map(|f| json!({ "name": f.name, "schema": schema_info(&f.data_type) })).collect(),
             ),
             Json::Null,
         ),
@@ -305,10 +283,7 @@ pub fn schema_info(t: &DataType) -> Json {
     object.insert("fields".into(), fields);
     object.insert("memberSchema".into(), member);
     if let DataType::Decimal { precision, scale } = t {
-        object.insert(
-            "parameters".into(),
-            json!({ "precision": precision, "scale": scale }),
-        );
+        object.insert("parameters".into(), json!({ "precision": precision, "scale": scale }));
     }
     Json::Object(object)
 }
@@ -364,19 +339,10 @@ pub fn source_description(d: &SourceDescription) -> Json {
 fn statistics_text(s: &SourceStatistics) -> (String, String) {
     let mut stats = format!(
         "{:>16}:{:>10.2}   {:>16}:{:>10}   {:>16}:{:>10}",
-        "messages-per-sec",
-        s.messages_per_sec,
-        "total-messages",
-        s.messages_in,
-        "messages-out",
-        s.messages_out
+        "messages-per-sec", s.messages_per_sec, "total-messages", s.messages_in, "messages-out", s.messages_out
     );
     if let Some(ms) = s.last_message_ms {
-        stats.push_str(&format!(
-            "   {:>16}: {}",
-            "last-message",
-            format_timestamp(ms)
-        ));
+        stats.push_str(&format!("   {:>16}: {}", "last-message", format_timestamp(ms)));
     }
     let errors = format!("{:>16}:{:>10}", "failed-messages", s.failures);
     (stats, errors)
@@ -411,8 +377,7 @@ mod tests {
     #[test]
     fn command_status_has_ksqldb_fields() {
         let r = StatementResult {
-            statement_text: "CREATE STREAM S (A INT) WITH (kafka_topic='s', value_format='json');"
-                .into(),
+            statement_text: "CREATE STREAM S (A INT) WITH (kafka_topic='s', value_format='json');".into(),
             outcome: Outcome::Status(CommandStatus {
                 command_id: "stream/`S`/create".into(),
                 message: "Stream created".into(),
@@ -455,10 +420,7 @@ mod tests {
     fn schema_info_nests() {
         let t = DataType::Struct(vec![StructField {
             name: "A".into(),
-            data_type: DataType::Array(Box::new(DataType::Decimal {
-                precision: 4,
-                scale: 2,
-            })),
+            data_type: DataType::Array(Box::new(DataType::Decimal { precision: 4, scale: 2 })),
         }]);
         assert_eq!(
             schema_info(&t),
@@ -466,32 +428,17 @@ mod tests {
                 "memberSchema":{"type":"DECIMAL","fields":null,"memberSchema":null,
                 "parameters":{"precision":4,"scale":2}}}}],"memberSchema":null})
         );
-        let key = field_info(&FieldInfo {
-            name: "ID".into(),
-            data_type: DataType::BigInt,
-            key: true,
-        });
-        assert_eq!(
-            key,
-            json!({"name":"ID","schema":{"type":"BIGINT","fields":null,"memberSchema":null},"type":"KEY"})
-        );
+        let key = field_info(&FieldInfo { name: "ID".into(), data_type: DataType::BigInt, key: true });
+        assert_eq!(key, json!({"name":"ID","schema":{"type":"BIGINT","fields":null,"memberSchema":null},"type":"KEY"}));
     }
 
     #[test]
     fn signatures_split_into_arguments() {
         let (args, ret) = parse_signature("SUBSTRING(str STRING, pos INT) -> STRING");
         assert_eq!(ret, "STRING");
-        assert_eq!(
-            args[0],
-            Argument {
-                name: "str".into(),
-                data_type: "STRING".into(),
-                variadic: false
-            }
-        );
+        assert_eq!(args[0], Argument { name: "str".into(), data_type: "STRING".into(), variadic: false });
         assert_eq!(args[1].data_type, "INT");
-        let (args, ret) =
-            parse_signature("F(MAP<STRING, INT>, DECIMAL(4, 2), x INT...) -> ARRAY<INT>");
+        let (args, ret) = parse_signature("F(MAP<STRING, INT>, DECIMAL(4, 2), x INT...) -> ARRAY<INT>");
         assert_eq!(ret, "ARRAY<INT>");
         assert_eq!(args.len(), 3);
         assert_eq!(args[0].data_type, "MAP<STRING, INT>");
@@ -499,9 +446,6 @@ mod tests {
         assert_eq!(args[1].data_type, "DECIMAL(4, 2)");
         assert!(args[2].variadic);
         assert_eq!(args[2].name, "x");
-        assert_eq!(
-            parse_signature("NOW() -> TIMESTAMP"),
-            (vec![], "TIMESTAMP".to_string())
-        );
+        assert_eq!(parse_signature("NOW() -> TIMESTAMP"), (vec![], "TIMESTAMP".to_string()));
     }
 }

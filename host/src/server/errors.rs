@@ -57,25 +57,19 @@ impl ApiError {
 
     /// An engine error while running `statement_text`, with the entities of the
     /// statements that ran before it.
-    pub fn from_statement(
-        error: &EngineError,
-        statement_text: &str,
-        entities: Vec<Json>,
-    ) -> ApiError {
+    pub fn from_statement(error: &EngineError, statement_text: &str, entities: Vec<Json>) -> ApiError {
         let (status, code) = status_and_code(error);
         match error {
-            EngineError::Statement(_) | EngineError::Conflict(_) | EngineError::BadRequest(_) => {
-                ApiError {
-                    status,
-                    body: json!({
-                        "@type": "statement_error",
-                        "error_code": code,
-                        "message": error.to_string(),
-                        "statementText": statement_text,
-                        "entities": entities,
-                    }),
-                }
-            }
+            EngineError::Statement(_) | EngineError::Conflict(_) | EngineError::BadRequest(_) => ApiError {
+                status,
+                body: json!({
+                    "@type": "statement_error",
+                    "error_code": code,
+                    "message": error.to_string(),
+                    "statementText": statement_text,
+                    "entities": entities,
+                }),
+            },
             _ => ApiError::generic(status, code, error.to_string()),
         }
     }
@@ -84,9 +78,7 @@ impl ApiError {
 /// The HTTP status and ksqlDB error code of an engine error.
 pub fn status_and_code(error: &EngineError) -> (StatusCode, u32) {
     match error {
-        EngineError::Statement(_) | EngineError::Conflict(_) => {
-            (StatusCode::BAD_REQUEST, ERROR_CODE_BAD_STATEMENT)
-        }
+        EngineError::Statement(_) | EngineError::Conflict(_) => (StatusCode::BAD_REQUEST, ERROR_CODE_BAD_STATEMENT),
         EngineError::BadRequest(_) => (StatusCode::BAD_REQUEST, ERROR_CODE_BAD_REQUEST),
         EngineError::NotFound(_) => (StatusCode::NOT_FOUND, ERROR_CODE_NOT_FOUND),
         EngineError::Kafka(_) => (StatusCode::SERVICE_UNAVAILABLE, ERROR_CODE_UNAVAILABLE),
@@ -97,14 +89,9 @@ pub fn status_and_code(error: &EngineError) -> (StatusCode, u32) {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, self.body.to_string()).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/json"),
-        );
+        response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
         }
         response
     }
@@ -116,11 +103,7 @@ mod tests {
 
     #[test]
     fn statement_errors_carry_the_statement() {
-        let e = ApiError::from_statement(
-            &EngineError::Statement("no such stream".into()),
-            "SELECT 1;",
-            vec![],
-        );
+        let e = ApiError::from_statement(&EngineError::Statement("no such stream".into()), "SELECT 1;", vec![]);
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
         assert_eq!(
             e.body,
@@ -131,18 +114,9 @@ mod tests {
 
     #[test]
     fn categories_map_to_status_codes() {
-        assert_eq!(
-            status_and_code(&EngineError::NotFound("x".into())),
-            (StatusCode::NOT_FOUND, 40400)
-        );
-        assert_eq!(
-            status_and_code(&EngineError::Kafka("x".into())),
-            (StatusCode::SERVICE_UNAVAILABLE, 50301)
-        );
-        assert_eq!(
-            status_and_code(&EngineError::Internal("x".into())),
-            (StatusCode::INTERNAL_SERVER_ERROR, 50000)
-        );
+        assert_eq!(status_and_code(&EngineError::NotFound("x".into())), (StatusCode::NOT_FOUND, 40400));
+        assert_eq!(status_and_code(&EngineError::Kafka("x".into())), (StatusCode::SERVICE_UNAVAILABLE, 50301));
+        assert_eq!(status_and_code(&EngineError::Internal("x".into())), (StatusCode::INTERNAL_SERVER_ERROR, 50000));
         let e = ApiError::from_statement(&EngineError::Internal("boom".into()), "X;", vec![]);
         assert_eq!(e.body["@type"], "generic_error");
         assert_eq!(e.body["message"], "internal error: boom");

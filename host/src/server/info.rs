@@ -27,11 +27,7 @@ pub(super) async fn info(State(state): State<AppState>) -> Response {
 pub(super) async fn healthcheck(State(state): State<AppState>) -> Response {
     let h = state.engine.health().await;
     let healthy = h.metastore && h.kafka;
-    let status = if healthy {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({
         "isHealthy": healthy,
         "details": {

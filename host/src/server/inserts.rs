@@ -36,18 +36,12 @@ struct InsertsStreamArgs {
     properties: Option<Map<String, Json>>,
 }
 
-pub(super) async fn handle(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+pub(super) async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let format = StreamFormat::from_headers(&headers);
     let mut lines = Lines::new(body.into_data_stream());
     let first = match lines.next().await {
         Ok(Some(line)) => line,
-        Ok(None) => {
-            return ApiError::bad_request("No insert arguments in the request body").into_response()
-        }
+        Ok(None) => return ApiError::bad_request("No insert arguments in the request body").into_response(),
         Err(e) => return ApiError::bad_request(e).into_response(),
     };
     let args: InsertsStreamArgs = match parse_body(&first) {
@@ -58,22 +52,13 @@ pub(super) async fn handle(
     tokio::spawn(insert_rows(state, args.target, lines, tx, format));
     let stream = tokio_stream::wrappers::ReceiverStream::new(rx).map(Ok::<_, Infallible>);
     let mut response = Body::from_stream(stream).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     response
 }
 
 /// Inserts rows in order until the body ends, the client goes away, or the server
 /// shuts down, sending one acknowledgement per row.
-async fn insert_rows(
-    state: AppState,
-    target: String,
-    mut lines: Lines,
-    tx: mpsc::Sender<Bytes>,
-    format: StreamFormat,
-) {
+async fn insert_rows(state: AppState, target: String, mut lines: Lines, tx: mpsc::Sender<Bytes>, format: StreamFormat) {
     let mut shutdown = state.shutdown.subscribe();
     let mut seq: u64 = 0;
     loop {
@@ -99,14 +84,7 @@ async fn insert_rows(
                 Ok(()) => (json!({"status": "ok", "seq": seq}), false),
                 Err(e) => (engine_error_ack(seq, &e), false),
             },
-            _ => (
-                error_ack(
-                    seq,
-                    ERROR_CODE_BAD_REQUEST,
-                    "Invalid JSON in inserts stream",
-                ),
-                true,
-            ),
+            _ => (error_ack(seq, ERROR_CODE_BAD_REQUEST, "Invalid JSON in inserts stream"), true),
         };
         if tx.send(frame(format, seq, &ack)).await.is_err() {
             return; // the client went away
@@ -148,11 +126,7 @@ struct Lines {
 
 impl Lines {
     fn new(body: BodyDataStream) -> Lines {
-        Lines {
-            body,
-            buffer: Vec::new(),
-            eof: false,
-        }
+        Lines { body, buffer: Vec::new(), eof: false }
     }
 
     /// The next line without its newline; the unterminated rest at the end of the body.
@@ -177,9 +151,7 @@ impl Lines {
                 return Ok(Some(std::mem::take(&mut self.buffer)));
             }
             if self.buffer.len() > MAX_LINE {
-                return Err(format!(
-                    "A line of the inserts stream is longer than {MAX_LINE} bytes"
-                ));
+                return Err(format!("A line of the inserts stream is longer than {MAX_LINE} bytes"));
             }
             match self.body.next().await {
                 Some(Ok(chunk)) => self.buffer.extend_from_slice(&chunk),

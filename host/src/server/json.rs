@@ -48,12 +48,7 @@ pub fn value_to_json(value: &Value, data_type: &DataType) -> Json {
                 DataType::Array(t) => Some(t.as_ref()),
                 _ => None,
             };
-            Json::Array(
-                items
-                    .iter()
-                    .map(|item| encode_with(item, element))
-                    .collect(),
-            )
+            Json::Array(items.iter().map(|item| encode_with(item, element)).collect())
         }
         Value::Map(entries) => {
             let value_type = match data_type {
@@ -148,41 +143,17 @@ mod tests {
     #[test]
     fn scalars_follow_ksqldb() {
         assert_eq!(value_to_json(&Value::Int(3), &DataType::Int), json!(3));
+        assert_eq!(value_to_json(&Value::BigInt(-3), &DataType::BigInt), json!(-3));
+        assert_eq!(value_to_json(&Value::Double(1.5), &DataType::Double), json!(1.5));
+        assert_eq!(value_to_json(&Value::Double(f64::NAN), &DataType::Double), json!("NaN"));
         assert_eq!(
-            value_to_json(&Value::BigInt(-3), &DataType::BigInt),
-            json!(-3)
-        );
-        assert_eq!(
-            value_to_json(&Value::Double(1.5), &DataType::Double),
-            json!(1.5)
-        );
-        assert_eq!(
-            value_to_json(&Value::Double(f64::NAN), &DataType::Double),
-            json!("NaN")
-        );
-        assert_eq!(
-            value_to_json(
-                &Value::Decimal(Decimal::new(1234, 2)),
-                &DataType::Decimal {
-                    precision: 4,
-                    scale: 2
-                }
-            ),
+            value_to_json(&Value::Decimal(Decimal::new(1234, 2)), &DataType::Decimal { precision: 4, scale: 2 }),
             json!(12.34)
         );
-        assert_eq!(
-            value_to_json(&Value::string("a"), &DataType::String),
-            json!("a")
-        );
-        assert_eq!(
-            value_to_json(&Value::Boolean(true), &DataType::Boolean),
-            json!(true)
-        );
+        assert_eq!(value_to_json(&Value::string("a"), &DataType::String), json!("a"));
+        assert_eq!(value_to_json(&Value::Boolean(true), &DataType::Boolean), json!(true));
         assert_eq!(value_to_json(&Value::Null, &DataType::Int), Json::Null);
-        assert_eq!(
-            value_to_json(&Value::Bytes(Arc::from(&b"hi"[..])), &DataType::Bytes),
-            json!("aGk=")
-        );
+        assert_eq!(value_to_json(&Value::Bytes(Arc::from(&b"hi"[..])), &DataType::Bytes), json!("aGk="));
     }
 
     #[test]
@@ -195,40 +166,19 @@ mod tests {
             value_to_json(&Value::Timestamp(1_577_836_800_123), &DataType::Timestamp),
             json!("2020-01-01T00:00:00.123")
         );
-        assert_eq!(
-            value_to_json(&Value::Date(18262), &DataType::Date),
-            json!("2020-01-01")
-        );
-        assert_eq!(
-            value_to_json(&Value::Time(43_200_000), &DataType::Time),
-            json!("12:00:00")
-        );
-        assert_eq!(
-            value_to_json(&Value::Time(43_200_250), &DataType::Time),
-            json!("12:00:00.250")
-        );
+        assert_eq!(value_to_json(&Value::Date(18262), &DataType::Date), json!("2020-01-01"));
+        assert_eq!(value_to_json(&Value::Time(43_200_000), &DataType::Time), json!("12:00:00"));
+        assert_eq!(value_to_json(&Value::Time(43_200_250), &DataType::Time), json!("12:00:00.250"));
     }
 
     #[test]
     fn containers_use_the_declared_types() {
         let t = DataType::Struct(vec![
-            StructField {
-                name: "A".into(),
-                data_type: DataType::Int,
-            },
-            StructField {
-                name: "B".into(),
-                data_type: DataType::Array(Box::new(DataType::Date)),
-            },
+            StructField { name: "A".into(), data_type: DataType::Int },
+            StructField { name: "B".into(), data_type: DataType::Array(Box::new(DataType::Date)) },
         ]);
-        let v = Value::Struct(vec![
-            Value::Int(1),
-            Value::Array(vec![Value::Date(0), Value::Null]),
-        ]);
-        assert_eq!(
-            value_to_json(&v, &t),
-            json!({"A": 1, "B": ["1970-01-01", null]})
-        );
+        let v = Value::Struct(vec![Value::Int(1), Value::Array(vec![Value::Date(0), Value::Null])]);
+        assert_eq!(value_to_json(&v, &t), json!({"A": 1, "B": ["1970-01-01", null]}));
 
         let m = Value::Map(vec![(Value::string("k"), Value::BigInt(7))]);
         let mt = DataType::Map(Box::new(DataType::String), Box::new(DataType::BigInt));

@@ -28,11 +28,7 @@ struct KsqlRequest {
     session_variables: Option<Map<String, Json>>,
 }
 
-pub(super) async fn handle(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub(super) async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let request: KsqlRequest = match parse_body(&body) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
@@ -46,16 +42,12 @@ pub(super) async fn handle(
     match state.engine.execute(&sql, &props).await {
         Ok(results) => {
             record(&state, &results);
-            json_response(
-                Json::Array(results.iter().map(entity).collect()),
-                content_type,
-            )
+            json_response(Json::Array(results.iter().map(entity).collect()), content_type)
         }
         Err(failure) => {
             record(&state, &failure.completed);
             let entities = failure.completed.iter().map(entity).collect();
-            ApiError::from_statement(&failure.error, &failure.statement_text, entities)
-                .into_response()
+            ApiError::from_statement(&failure.error, &failure.statement_text, entities).into_response()
         }
     }
 }
@@ -70,8 +62,6 @@ fn record(state: &AppState, results: &[StatementResult]) {
 
 fn json_response(body: Json, content_type: &'static str) -> Response {
     let mut response = body.to_string().into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }

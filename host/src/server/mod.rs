@@ -61,11 +61,7 @@ pub(crate) struct AppState {
 impl AppState {
     fn new(engine: Arc<dyn KsqlEngine>) -> AppState {
         let (shutdown, _) = watch::channel(false);
-        AppState {
-            engine,
-            commands: Arc::default(),
-            shutdown: Arc::new(shutdown),
-        }
+        AppState { engine, commands: Arc::default(), shutdown: Arc::new(shutdown) }
     }
 }
 
@@ -92,12 +88,8 @@ fn routes(state: AppState) -> Router {
 }
 
 async fn not_found(method: Method, uri: Uri) -> Response {
-    ApiError::generic(
-        StatusCode::NOT_FOUND,
-        errors::ERROR_CODE_NOT_FOUND,
-        format!("No endpoint {method} {uri}"),
-    )
-    .into_response()
+    ApiError::generic(StatusCode::NOT_FOUND, errors::ERROR_CODE_NOT_FOUND, format!("No endpoint {method} {uri}"))
+        .into_response()
 }
 
 /// Serves the REST API on `listener` until `shutdown` resolves.

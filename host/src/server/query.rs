@@ -58,20 +58,13 @@ pub(super) async fn handle(State(state): State<AppState>, body: Bytes) -> Respon
         Ok(QueryStart::Print(p)) => Body::from_stream(print_body(&state, p)),
     };
     let mut response = body.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
 /// The schema of a query's output as ksqlDB's header writes it: "`A` STRING, `B` INTEGER".
 pub(super) fn schema_string(columns: &[ColumnInfo]) -> String {
-    columns
-        .iter()
-        .map(|c| format!("`{}` {}", c.name, c.data_type))
-        .collect::<Vec<_>>()
-        .join(", ")
+    columns.iter().map(|c| format!("`{}` {}", c.name, c.data_type)).collect::<Vec<_>>().join(", ")
 }
 
 /// A row's values in JSON, each with its column's type.
@@ -100,39 +93,24 @@ enum Phase {
     Done,
 }
 
-fn rows_body(
-    state: &AppState,
-    q: PushQuery,
-) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
+fn rows_body(state: &AppState, q: PushQuery) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
     let guard = CloseOnDrop::new(state.engine.clone(), q.id.clone());
     let header = json!({"header": {"queryId": q.id, "schema": schema_string(&q.columns)}});
     let columns = q.columns;
-    let feed = Feed::new(
-        q.rows,
-        Some(HEARTBEAT),
-        state.shutdown.subscribe(),
-        Some(guard),
-    );
+    let feed = Feed::new(q.rows, Some(HEARTBEAT), state.shutdown.subscribe(), Some(guard));
     stream::unfold((feed, Phase::Header), move |(mut feed, phase)| {
         let columns = columns.clone();
         let header = header.clone();
         async move {
             let chunk = match phase {
                 Phase::Done => return None,
-                Phase::Header => {
-                    return Some((
-                        Ok(Bytes::from(format!("[{header},\n"))),
-                        (feed, Phase::Rows),
-                    ))
-                }
+                Phase::Header => return Some((Ok(Bytes::from(format!("[{header},\n"))), (feed, Phase::Rows))),
                 Phase::Rows => match feed.next().await {
                     Event::Item(row) => {
                         let row = json!({"row": {"columns": row_json(&columns, &row)}});
                         return Some((Ok(Bytes::from(format!("{row},\n"))), (feed, Phase::Rows)));
                     }
-                    Event::Idle => {
-                        return Some((Ok(Bytes::from_static(b"\n")), (feed, Phase::Rows)))
-                    }
+                    Event::Idle => return Some((Ok(Bytes::from_static(b"\n")), (feed, Phase::Rows))),
                     Event::Error(e) => json!({"errorMessage": error_message(&e)}),
                     Event::End => json!({"finalMessage": "Limit Reached"}),
                     Event::Shutdown => json!({"finalMessage": "Server shutting down"}),
@@ -143,10 +121,7 @@ fn rows_body(
     })
 }
 
-fn print_body(
-    state: &AppState,
-    p: PrintStream,
-) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
+fn print_body(state: &AppState, p: PrintStream) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
     let feed = Feed::new(p.lines, Some(HEARTBEAT), state.shutdown.subscribe(), None);
     stream::unfold(feed, |mut feed| async move {
         match feed.next().await {

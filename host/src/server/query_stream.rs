@@ -44,11 +44,7 @@ struct QueryStreamArgs {
     session_variables: Option<Map<String, Json>>,
 }
 
-pub(super) async fn handle(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub(super) async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let args: QueryStreamArgs = match parse_body(&body) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
@@ -63,10 +59,7 @@ pub(super) async fn handle(
         Ok(QueryStart::Print(p)) => Body::from_stream(print_body(&state, p, format)),
     };
     let mut response = body.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     response
 }
 
@@ -122,11 +115,7 @@ fn rows_body(
     let guard = CloseOnDrop::new(state.engine.clone(), q.id.clone());
     let columns = q.columns;
     let feed = Feed::new(q.rows, None, state.shutdown.subscribe(), Some(guard));
-    let init = RowsState {
-        feed,
-        metadata: Some(metadata),
-        done: false,
-    };
+    let init = RowsState { feed, metadata: Some(metadata), done: false };
     stream::unfold(init, move |mut st| {
         let columns = columns.clone();
         async move {
@@ -172,11 +161,7 @@ fn print_body(
 ) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
     let framing = Framing { format };
     let feed = Feed::new(p.lines, None, state.shutdown.subscribe(), None);
-    let init = PrintState {
-        feed,
-        wrote_first: false,
-        done: false,
-    };
+    let init = PrintState { feed, wrote_first: false, done: false };
     stream::unfold(init, move |mut st| async move {
         if st.done {
             return None;

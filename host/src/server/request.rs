@@ -20,9 +20,7 @@ pub const KSQL_V1_JSON: &str = "application/vnd.ksql.v1+json";
 /// Malformed JSON and missing or mistyped fields answer 400 with code 40000.
 pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(
-            "Request body is empty; expected a JSON object",
-        ));
+        return Err(ApiError::bad_request("Request body is empty; expected a JSON object"));
     }
     serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ApiError::bad_request(format!("Invalid request: {e}")),
@@ -46,13 +44,7 @@ fn property_text(v: &Json) -> Option<String> {
     match v {
         Json::Null => None,
         Json::String(s) => Some(s.clone()),
-        Json::Array(items) => Some(
-            items
-                .iter()
-                .filter_map(property_text)
-                .collect::<Vec<_>>()
-                .join(","),
-        ),
+        Json::Array(items) => Some(items.iter().filter_map(property_text).collect::<Vec<_>>().join(",")),
         other => Some(other.to_string()),
     }
 }
@@ -73,10 +65,7 @@ pub fn substitute_variables(sql: &str, variables: Option<&Map<String, Json>>) ->
             return out;
         };
         let name = &after[..end];
-        let value = vars
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .and_then(|(_, v)| property_text(v));
+        let value = vars.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| property_text(v));
         match value {
             Some(v) => out.push_str(&v),
             None => out.push_str(&rest[start..start + 2 + end + 1]),
@@ -99,12 +88,8 @@ pub enum StreamFormat {
 impl StreamFormat {
     /// Delimited unless the client asks for `application/json` and not for delimited.
     pub fn from_headers(headers: &HeaderMap) -> StreamFormat {
-        let accept = headers
-            .get_all(header::ACCEPT)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join(",");
+        let accept =
+            headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
         if accept.contains(DELIMITED_CONTENT_TYPE) || !accept.contains("application/json") {
             StreamFormat::Delimited
         } else {
@@ -122,11 +107,8 @@ impl StreamFormat {
 
 /// The content type of a `/ksql` answer: the ksql v1 type when the client asked for it.
 pub fn ksql_content_type(headers: &HeaderMap) -> &'static str {
-    let wants_v1 = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains(KSQL_V1_JSON));
+    let wants_v1 =
+        headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains(KSQL_V1_JSON));
     if wants_v1 {
         KSQL_V1_JSON
     } else {
@@ -154,10 +136,7 @@ mod tests {
     fn variables_are_substituted() {
         let vars = json!({"topic": "t1", "N": 3});
         assert_eq!(
-            substitute_variables(
-                "SELECT * FROM ${TOPIC} LIMIT ${n} ${missing} ${",
-                vars.as_object()
-            ),
+            substitute_variables("SELECT * FROM ${TOPIC} LIMIT ${n} ${missing} ${", vars.as_object()),
             "SELECT * FROM t1 LIMIT 3 ${missing} ${"
         );
         assert_eq!(substitute_variables("x ${a}", None), "x ${a}");
@@ -181,10 +160,7 @@ mod tests {
             ksql: String,
         }
         assert_eq!(parse_body::<R>(b"{").unwrap_err().body["error_code"], 40000);
-        assert_eq!(
-            parse_body::<R>(b"{}").unwrap_err().body["error_code"],
-            40000
-        );
+        assert_eq!(parse_body::<R>(b"{}").unwrap_err().body["error_code"], 40000);
         assert_eq!(parse_body::<R>(b"").unwrap_err().status, 400);
         assert!(parse_body::<R>(br#"{"ksql":"x"}"#).is_ok());
     }

@@ -33,10 +33,7 @@ impl CommandLog {
     }
 
     fn snapshot(&self) -> Vec<(String, Json_)> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
@@ -57,18 +54,9 @@ pub(super) async fn one(
     Path((kind, entity, action)): Path<(String, String, String)>,
 ) -> Response {
     let id = format!("{kind}/{entity}/{action}");
-    match state
-        .commands
-        .snapshot()
-        .into_iter()
-        .find(|(i, _)| *i == id)
-    {
+    match state.commands.snapshot().into_iter().find(|(i, _)| *i == id) {
         Some((_, status)) => Json(status).into_response(),
-        None => ApiError::generic(
-            StatusCode::NOT_FOUND,
-            ERROR_CODE_NOT_FOUND,
-            format!("Command {id} not found"),
-        )
-        .into_response(),
+        None => ApiError::generic(StatusCode::NOT_FOUND, ERROR_CODE_NOT_FOUND, format!("Command {id} not found"))
+            .into_response(),
     }
 }

@@ -34,11 +34,7 @@ pub struct CloseOnDrop {
 
 impl CloseOnDrop {
     pub fn new(engine: Arc<dyn KsqlEngine>, query_id: String) -> CloseOnDrop {
-        CloseOnDrop {
-            engine,
-            query_id,
-            armed: true,
-        }
+        CloseOnDrop { engine, query_id, armed: true }
     }
 
     /// The query ended by itself; nothing to close.
@@ -74,13 +70,7 @@ impl<T> Feed<T> {
         shutdown: watch::Receiver<bool>,
         guard: Option<CloseOnDrop>,
     ) -> Feed<T> {
-        Feed {
-            items,
-            heartbeat,
-            shutdown,
-            guard,
-            done: false,
-        }
+        Feed { items, heartbeat, shutdown, guard, done: false }
     }
 
     /// Waits for the next event. After `Error`, `End` or `Shutdown` it answers `End`.

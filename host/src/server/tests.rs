@@ -32,27 +32,14 @@ pub(crate) struct FakeEngine {
 
 fn columns() -> Vec<ColumnInfo> {
     vec![
-        ColumnInfo {
-            name: "NAME".into(),
-            data_type: DataType::String,
-        },
-        ColumnInfo {
-            name: "N".into(),
-            data_type: DataType::Int,
-        },
-        ColumnInfo {
-            name: "TS".into(),
-            data_type: DataType::Timestamp,
-        },
+        ColumnInfo { name: "NAME".into(), data_type: DataType::String },
+        ColumnInfo { name: "N".into(), data_type: DataType::Int },
+        ColumnInfo { name: "TS".into(), data_type: DataType::Timestamp },
     ]
 }
 
 fn row(name: &str, n: i32) -> Vec<Value> {
-    vec![
-        Value::string(name),
-        Value::Int(n),
-        Value::Timestamp(1_577_836_800_000),
-    ]
+    vec![Value::string(name), Value::Int(n), Value::Timestamp(1_577_836_800_000)]
 }
 
 fn status(text: &str, id: &str, message: &str, seq: u64) -> StatementResult {
@@ -76,20 +63,10 @@ impl KsqlEngine for FakeEngine {
         Box::pin(async move {
             *self.last_props.lock().unwrap() = props.clone();
             let mut done = Vec::new();
-            for (i, stmt) in sql
-                .split_inclusive(';')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .enumerate()
-            {
+            for (i, stmt) in sql.split_inclusive(';').map(str::trim).filter(|s| !s.is_empty()).enumerate() {
                 let upper = stmt.to_uppercase();
                 if upper.starts_with("CREATE STREAM") {
-                    done.push(status(
-                        stmt,
-                        "stream/`S`/create",
-                        "Stream created",
-                        i as u64 + 1,
-                    ));
+                    done.push(status(stmt, "stream/`S`/create", "Stream created", i as u64 + 1));
                 } else if upper.starts_with("SHOW STREAMS") {
                     done.push(StatementResult {
                         statement_text: stmt.into(),
@@ -108,16 +85,8 @@ impl KsqlEngine for FakeEngine {
                             name: "S".into(),
                             source_type: "STREAM".into(),
                             fields: vec![
-                                FieldInfo {
-                                    name: "ID".into(),
-                                    data_type: DataType::BigInt,
-                                    key: true,
-                                },
-                                FieldInfo {
-                                    name: "NAME".into(),
-                                    data_type: DataType::String,
-                                    key: false,
-                                },
+                                FieldInfo { name: "ID".into(), data_type: DataType::BigInt, key: true },
+                                FieldInfo { name: "NAME".into(), data_type: DataType::String, key: false },
                             ],
                             topic: "s_topic".into(),
                             key_format: "KAFKA".into(),
@@ -140,9 +109,7 @@ impl KsqlEngine for FakeEngine {
                     });
                 } else {
                     return Err(StatementError {
-                        error: EngineError::Statement(format!(
-                            "line 1:1: mismatched input '{stmt}'"
-                        )),
+                        error: EngineError::Statement(format!("line 1:1: mismatched input '{stmt}'")),
                         statement_text: stmt.into(),
                         completed: done,
                     });
@@ -161,13 +128,9 @@ impl KsqlEngine for FakeEngine {
             *self.last_props.lock().unwrap() = props.clone();
             let upper = sql.to_uppercase();
             if upper.starts_with("PRINT") {
-                let lines = vec![
-                    Ok("rowtime: 1, key: a, value: x".to_string()),
-                    Ok("rowtime: 2, key: b, value: y".into()),
-                ];
-                return Ok(QueryStart::Print(PrintStream {
-                    lines: stream::iter(lines).boxed(),
-                }));
+                let lines =
+                    vec![Ok("rowtime: 1, key: a, value: x".to_string()), Ok("rowtime: 2, key: b, value: y".into())];
+                return Ok(QueryStart::Print(PrintStream { lines: stream::iter(lines).boxed() }));
             }
             if !upper.starts_with("SELECT") {
                 return Err(EngineError::Statement(format!("Not a query: {sql}")));
@@ -183,17 +146,11 @@ impl KsqlEngine for FakeEngine {
                     })
                     .boxed()
             } else if upper.contains("BROKEN") {
-                stream::iter(rows)
-                    .chain(stream::iter([Err(EngineError::Internal("boom".into()))]))
-                    .boxed()
+                stream::iter(rows).chain(stream::iter([Err(EngineError::Internal("boom".into()))])).boxed()
             } else {
                 stream::iter(rows).boxed()
             };
-            Ok(QueryStart::Rows(PushQuery {
-                id: "transient_S_1".into(),
-                columns: columns(),
-                rows,
-            }))
+            Ok(QueryStart::Rows(PushQuery { id: "transient_S_1".into(), columns: columns(), rows }))
         })
     }
 
@@ -202,25 +159,16 @@ impl KsqlEngine for FakeEngine {
             self.closed.lock().unwrap().push(query_id.to_string());
             Ok(())
         } else {
-            Err(EngineError::NotFound(format!(
-                "No query with id {query_id}"
-            )))
+            Err(EngineError::NotFound(format!("No query with id {query_id}")))
         }
     }
 
-    fn insert_json<'a>(
-        &'a self,
-        target: &'a str,
-        row: Map<String, Json>,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
+    fn insert_json<'a>(&'a self, target: &'a str, row: Map<String, Json>) -> BoxFuture<'a, Result<(), EngineError>> {
         Box::pin(async move {
             if row.contains_key("fail") {
                 return Err(EngineError::Statement("Cannot coerce field fail".into()));
             }
-            self.inserted
-                .lock()
-                .unwrap()
-                .push((target.to_string(), row));
+            self.inserted.lock().unwrap().push((target.to_string(), row));
             Ok(())
         })
     }
@@ -236,12 +184,7 @@ impl KsqlEngine for FakeEngine {
 
     fn health(&self) -> BoxFuture<'_, Health> {
         let ok = !self.unhealthy;
-        Box::pin(async move {
-            Health {
-                metastore: true,
-                kafka: ok,
-            }
-        })
+        Box::pin(async move { Health { metastore: true, kafka: ok } })
     }
 }
 
@@ -262,12 +205,7 @@ impl TestServer {
         let task = tokio::spawn(super::serve(engine.clone(), listener, async move {
             let _ = stopped.await;
         }));
-        TestServer {
-            url,
-            engine,
-            stop: Some(stop),
-            task,
-        }
+        TestServer { url, engine, stop: Some(stop), task }
     }
 
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
@@ -283,19 +221,11 @@ fn http1() -> reqwest::Client {
 }
 
 fn h2c() -> reqwest::Client {
-    reqwest::Client::builder()
-        .http2_prior_knowledge()
-        .build()
-        .unwrap()
+    reqwest::Client::builder().http2_prior_knowledge().build().unwrap()
 }
 
 async fn post(client: &reqwest::Client, url: String, body: Json) -> reqwest::Response {
-    client
-        .post(url)
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
+    client.post(url).body(body.to_string()).send().await.unwrap()
 }
 
 #[tokio::test]
@@ -306,18 +236,12 @@ async fn ksql_answers_one_entity_per_statement() {
         .post(format!("{}/ksql", server.url))
         .header("Accept", "application/vnd.ksql.v1+json")
         .header("Content-Type", "application/vnd.ksql.v1+json")
-        .body(
-            json!({"ksql": sql, "streamsProperties": {"auto.offset.reset": "earliest"}})
-                .to_string(),
-        )
+        .body(json!({"ksql": sql, "streamsProperties": {"auto.offset.reset": "earliest"}}).to_string())
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    assert_eq!(
-        resp.headers()["content-type"],
-        "application/vnd.ksql.v1+json"
-    );
+    assert_eq!(resp.headers()["content-type"], "application/vnd.ksql.v1+json");
     let body: Json = resp.json().await.unwrap();
     assert_eq!(
         body,
@@ -340,33 +264,12 @@ async fn ksql_answers_one_entity_per_statement() {
         ])
     );
 
-    let status: Json = http1()
-        .get(format!("{}/status", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        status,
-        json!({"commandStatuses": {"stream/`S`/create": "SUCCESS"}})
-    );
-    let one = http1()
-        .get(format!("{}/status/stream/`S`/create", server.url))
-        .send()
-        .await
-        .unwrap();
+    let status: Json = http1().get(format!("{}/status", server.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(status, json!({"commandStatuses": {"stream/`S`/create": "SUCCESS"}}));
+    let one = http1().get(format!("{}/status/stream/`S`/create", server.url)).send().await.unwrap();
     assert_eq!(one.status(), 200);
-    assert_eq!(
-        one.json::<Json>().await.unwrap()["message"],
-        "Stream created"
-    );
-    let missing = http1()
-        .get(format!("{}/status/stream/`X`/create", server.url))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(one.json::<Json>().await.unwrap()["message"], "Stream created");
+    let missing = http1().get(format!("{}/status/stream/`X`/create", server.url)).send().await.unwrap();
     assert_eq!(missing.status(), 404);
     server.shutdown().await.unwrap();
 }
@@ -376,12 +279,7 @@ async fn ksql_errors_have_ksqldb_shapes() {
     let server = TestServer::start(FakeEngine::default()).await;
     let client = http1();
 
-    let resp = post(
-        &client,
-        format!("{}/ksql", server.url),
-        json!({"ksql": "SHOW STREAMS; SELEKT 1;"}),
-    )
-    .await;
+    let resp = post(&client, format!("{}/ksql", server.url), json!({"ksql": "SHOW STREAMS; SELEKT 1;"})).await;
     assert_eq!(resp.status(), 400);
     let body: Json = resp.json().await.unwrap();
     assert_eq!(body["@type"], "statement_error");
@@ -390,43 +288,24 @@ async fn ksql_errors_have_ksqldb_shapes() {
     assert_eq!(body["message"], "line 1:1: mismatched input 'SELEKT 1;'");
     assert_eq!(body["entities"][0]["@type"], "streams");
 
-    let resp = post(
-        &client,
-        format!("{}/ksql", server.url),
-        json!({"ksql": "KAFKA;"}),
-    )
-    .await;
+    let resp = post(&client, format!("{}/ksql", server.url), json!({"ksql": "KAFKA;"})).await;
     assert_eq!(resp.status(), 503);
     assert_eq!(resp.json::<Json>().await.unwrap()["error_code"], 50301);
 
-    let resp = client
-        .post(format!("{}/ksql", server.url))
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+    let resp = client.post(format!("{}/ksql", server.url)).body("{not json").send().await.unwrap();
     assert_eq!(resp.status(), 400);
     let body: Json = resp.json().await.unwrap();
     assert_eq!(body["@type"], "generic_error");
     assert_eq!(body["error_code"], 40000);
 
-    let resp = post(
-        &client,
-        format!("{}/ksql", server.url),
-        json!({"sql": "SHOW STREAMS;"}),
-    )
-    .await;
+    let resp = post(&client, format!("{}/ksql", server.url), json!({"sql": "SHOW STREAMS;"})).await;
     assert_eq!(resp.status(), 400);
     assert_eq!(resp.json::<Json>().await.unwrap()["error_code"], 40000);
 
     let resp = post(&client, format!("{}/ksql", server.url), json!({"ksql": 7})).await;
     assert_eq!(resp.status(), 400);
 
-    let resp = client
-        .get(format!("{}/nowhere", server.url))
-        .send()
-        .await
-        .unwrap();
+    let resp = client.get(format!("{}/nowhere", server.url)).send().await.unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(resp.json::<Json>().await.unwrap()["error_code"], 40400);
     server.shutdown().await.unwrap();
@@ -435,12 +314,8 @@ async fn ksql_errors_have_ksqldb_shapes() {
 #[tokio::test]
 async fn query_streams_the_old_chunked_format() {
     let server = TestServer::start(FakeEngine::default()).await;
-    let resp = post(
-        &http1(),
-        format!("{}/query", server.url),
-        json!({"ksql": "SELECT * FROM S EMIT CHANGES LIMIT 2;"}),
-    )
-    .await;
+    let resp =
+        post(&http1(), format!("{}/query", server.url), json!({"ksql": "SELECT * FROM S EMIT CHANGES LIMIT 2;"})).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.version(), reqwest::Version::HTTP_11);
     assert_eq!(resp.headers()["transfer-encoding"], "chunked");
@@ -456,15 +331,11 @@ async fn query_streams_the_old_chunked_format() {
     let parsed: Json = serde_json::from_str(&text).unwrap();
     assert_eq!(parsed.as_array().unwrap().len(), 4);
 
-    let text = post(
-        &http1(),
-        format!("{}/query", server.url),
-        json!({"ksql": "SELECT BROKEN FROM S EMIT CHANGES;"}),
-    )
-    .await
-    .text()
-    .await
-    .unwrap();
+    let text = post(&http1(), format!("{}/query", server.url), json!({"ksql": "SELECT BROKEN FROM S EMIT CHANGES;"}))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
         text.ends_with(
             "{\"errorMessage\":{\"@type\":\"generic_error\",\"error_code\":50000,\"message\":\"internal error: boom\"}}]\n"
@@ -472,36 +343,20 @@ async fn query_streams_the_old_chunked_format() {
         "{text}"
     );
 
-    let resp = post(
-        &http1(),
-        format!("{}/query", server.url),
-        json!({"ksql": "CREATE STREAM X;"}),
-    )
-    .await;
+    let resp = post(&http1(), format!("{}/query", server.url), json!({"ksql": "CREATE STREAM X;"})).await;
     assert_eq!(resp.status(), 400);
-    assert_eq!(
-        resp.json::<Json>().await.unwrap()["@type"],
-        "statement_error"
-    );
+    assert_eq!(resp.json::<Json>().await.unwrap()["@type"], "statement_error");
 
-    let text = post(
-        &http1(),
-        format!("{}/query", server.url),
-        json!({"ksql": "PRINT 't' LIMIT 2;"}),
-    )
-    .await
-    .text()
-    .await
-    .unwrap();
-    assert_eq!(
-        text,
-        "rowtime: 1, key: a, value: x\nrowtime: 2, key: b, value: y\n"
-    );
+    let text = post(&http1(), format!("{}/query", server.url), json!({"ksql": "PRINT 't' LIMIT 2;"}))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(text, "rowtime: 1, key: a, value: x\nrowtime: 2, key: b, value: y\n");
     server.shutdown().await.unwrap();
 }
 
-const DELIMITED_EXPECTED: &str =
-    "{\"queryId\":\"transient_S_1\",\"columnNames\":[\"NAME\",\"N\",\"TS\"],\
+const DELIMITED_EXPECTED: &str = "{\"queryId\":\"transient_S_1\",\"columnNames\":[\"NAME\",\"N\",\"TS\"],\
 \"columnTypes\":[\"STRING\",\"INTEGER\",\"TIMESTAMP\"]}\n\
 [\"a\",1,\"2020-01-01T00:00:00.000\"]\n[\"b\",2,\"2020-01-01T00:00:00.000\"]\n";
 
@@ -510,18 +365,10 @@ async fn query_stream_is_delimited_over_http1_and_h2c() {
     let server = TestServer::start(FakeEngine::default()).await;
     let body = json!({"sql": "SELECT * FROM S EMIT CHANGES LIMIT 2;", "properties": {"auto.offset.reset": "earliest"}});
 
-    let resp = post(
-        &http1(),
-        format!("{}/query-stream", server.url),
-        body.clone(),
-    )
-    .await;
+    let resp = post(&http1(), format!("{}/query-stream", server.url), body.clone()).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.version(), reqwest::Version::HTTP_11);
-    assert_eq!(
-        resp.headers()["content-type"],
-        "application/vnd.ksqlapi.delimited.v1"
-    );
+    assert_eq!(resp.headers()["content-type"], "application/vnd.ksqlapi.delimited.v1");
     assert_eq!(resp.text().await.unwrap(), DELIMITED_EXPECTED);
 
     let resp = h2c()
@@ -553,27 +400,16 @@ async fn query_stream_is_delimited_over_http1_and_h2c() {
         ])
     );
 
-    let text = post(
-        &h2c(),
-        format!("{}/query-stream", server.url),
-        json!({"sql": "SELECT BROKEN FROM S EMIT CHANGES;"}),
-    )
-    .await
-    .text()
-    .await
-    .unwrap();
+    let text =
+        post(&h2c(), format!("{}/query-stream", server.url), json!({"sql": "SELECT BROKEN FROM S EMIT CHANGES;"}))
+            .await
+            .text()
+            .await
+            .unwrap();
     let last: Json = serde_json::from_str(text.lines().last().unwrap()).unwrap();
-    assert_eq!(
-        last,
-        json!({"@type": "generic_error", "error_code": 50000, "message": "internal error: boom"})
-    );
+    assert_eq!(last, json!({"@type": "generic_error", "error_code": 50000, "message": "internal error: boom"}));
 
-    let resp = post(
-        &h2c(),
-        format!("{}/query-stream", server.url),
-        json!({"ksql": "SELECT 1;"}),
-    )
-    .await;
+    let resp = post(&h2c(), format!("{}/query-stream", server.url), json!({"ksql": "SELECT 1;"})).await;
     assert_eq!(resp.status(), 400);
     assert_eq!(resp.json::<Json>().await.unwrap()["error_code"], 40000);
 
@@ -587,13 +423,7 @@ async fn query_stream_is_delimited_over_http1_and_h2c() {
         .json::<Json>()
         .await
         .unwrap();
-    assert_eq!(
-        print,
-        json!([
-            "rowtime: 1, key: a, value: x",
-            "rowtime: 2, key: b, value: y"
-        ])
-    );
+    assert_eq!(print, json!(["rowtime: 1, key: a, value: x", "rowtime: 2, key: b, value: y"]));
     server.shutdown().await.unwrap();
 }
 
@@ -609,12 +439,9 @@ async fn wait_for(what: &str, cond: impl Fn() -> bool) {
 
 async fn disconnect_closes_the_query(client: reqwest::Client) {
     let server = TestServer::start(FakeEngine::default()).await;
-    let mut resp = post(
-        &client,
-        format!("{}/query-stream", server.url),
-        json!({"sql": "SELECT FOREVER FROM S EMIT CHANGES;"}),
-    )
-    .await;
+    let mut resp =
+        post(&client, format!("{}/query-stream", server.url), json!({"sql": "SELECT FOREVER FROM S EMIT CHANGES;"}))
+            .await;
     let mut seen = String::new();
     while seen.matches('\n').count() < 3 {
         let chunk = resp.chunk().await.unwrap().expect("the stream stays open");
@@ -624,14 +451,8 @@ async fn disconnect_closes_the_query(client: reqwest::Client) {
     drop(resp);
     drop(client);
     let engine = server.engine.clone();
-    wait_for("the row stream to be dropped", || {
-        engine.stream_dropped.load(Ordering::SeqCst)
-    })
-    .await;
-    wait_for("close_query", || {
-        engine.closed.lock().unwrap().as_slice() == ["transient_S_1"]
-    })
-    .await;
+    wait_for("the row stream to be dropped", || engine.stream_dropped.load(Ordering::SeqCst)).await;
+    wait_for("close_query", || engine.closed.lock().unwrap().as_slice() == ["transient_S_1"]).await;
     server.shutdown().await.unwrap();
 }
 
@@ -648,12 +469,9 @@ async fn disconnecting_closes_the_query_h2c() {
 #[tokio::test]
 async fn shutdown_ends_open_streams() {
     let server = TestServer::start(FakeEngine::default()).await;
-    let mut resp = post(
-        &h2c(),
-        format!("{}/query-stream", server.url),
-        json!({"sql": "SELECT FOREVER FROM S EMIT CHANGES;"}),
-    )
-    .await;
+    let mut resp =
+        post(&h2c(), format!("{}/query-stream", server.url), json!({"sql": "SELECT FOREVER FROM S EMIT CHANGES;"}))
+            .await;
     resp.chunk().await.unwrap();
     let reader = tokio::spawn(async move {
         let mut rest = Vec::new();
@@ -663,10 +481,7 @@ async fn shutdown_ends_open_streams() {
         rest
     });
     let engine = server.engine.clone();
-    tokio::time::timeout(Duration::from_secs(5), server.shutdown())
-        .await
-        .expect("shutdown finishes")
-        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server.shutdown()).await.expect("shutdown finishes").unwrap();
     reader.await.unwrap();
     assert_eq!(engine.closed.lock().unwrap().as_slice(), ["transient_S_1"]);
 }
@@ -674,20 +489,10 @@ async fn shutdown_ends_open_streams() {
 #[tokio::test]
 async fn close_query_stops_or_answers_404() {
     let server = TestServer::start(FakeEngine::default()).await;
-    let resp = post(
-        &h2c(),
-        format!("{}/close-query", server.url),
-        json!({"queryId": "transient_S_1"}),
-    )
-    .await;
+    let resp = post(&h2c(), format!("{}/close-query", server.url), json!({"queryId": "transient_S_1"})).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "");
-    let resp = post(
-        &h2c(),
-        format!("{}/close-query", server.url),
-        json!({"queryId": "CSAS_X_1"}),
-    )
-    .await;
+    let resp = post(&h2c(), format!("{}/close-query", server.url), json!({"queryId": "CSAS_X_1"})).await;
     assert_eq!(resp.status(), 404);
     assert_eq!(resp.json::<Json>().await.unwrap()["error_code"], 40400);
     let resp = post(&h2c(), format!("{}/close-query", server.url), json!({})).await;
@@ -698,14 +503,8 @@ async fn close_query_stops_or_answers_404() {
 #[tokio::test]
 async fn inserts_stream_acks_each_row() {
     let server = TestServer::start(FakeEngine::default()).await;
-    let body =
-        "{\"target\":\"S\"}\n{\"NAME\":\"a\",\"N\":1}\n{\"fail\":true}\n\n{\"NAME\":\"b\"}\n";
-    let resp = http1()
-        .post(format!("{}/inserts-stream", server.url))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let body = "{\"target\":\"S\"}\n{\"NAME\":\"a\",\"N\":1}\n{\"fail\":true}\n\n{\"NAME\":\"b\"}\n";
+    let resp = http1().post(format!("{}/inserts-stream", server.url)).body(body).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(
         resp.text().await.unwrap(),
@@ -716,11 +515,8 @@ async fn inserts_stream_acks_each_row() {
     assert_eq!(server.engine.inserted.lock().unwrap().len(), 2);
 
     // Over HTTP/2, with rows sent one by one as a streaming body, acks as a JSON array.
-    let chunks: Vec<Result<String, std::io::Error>> = vec![
-        Ok("{\"target\":\"S\"}\n{\"N\":".into()),
-        Ok("3}\n".into()),
-        Ok("oops\n{\"N\":4}\n".into()),
-    ];
+    let chunks: Vec<Result<String, std::io::Error>> =
+        vec![Ok("{\"target\":\"S\"}\n{\"N\":".into()), Ok("3}\n".into()), Ok("oops\n{\"N\":4}\n".into())];
     let resp = h2c()
         .post(format!("{}/inserts-stream", server.url))
         .header("Accept", "application/json")
@@ -739,12 +535,7 @@ async fn inserts_stream_acks_each_row() {
     );
     assert_eq!(server.engine.inserted.lock().unwrap().len(), 3);
 
-    let resp = http1()
-        .post(format!("{}/inserts-stream", server.url))
-        .body("{\"nottarget\":1}\n")
-        .send()
-        .await
-        .unwrap();
+    let resp = http1().post(format!("{}/inserts-stream", server.url)).body("{\"nottarget\":1}\n").send().await.unwrap();
     assert_eq!(resp.status(), 400);
     server.shutdown().await.unwrap();
 }
@@ -752,24 +543,13 @@ async fn inserts_stream_acks_each_row() {
 #[tokio::test]
 async fn info_and_healthcheck() {
     let server = TestServer::start(FakeEngine::default()).await;
-    let info: Json = h2c()
-        .get(format!("{}/info", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: Json = h2c().get(format!("{}/info", server.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(
         info,
         json!({"KsqlServerInfo": {"version": "0.1.0", "kafkaClusterId": "cluster-1",
                                   "ksqlServiceId": "wasp_", "serverStatus": "RUNNING"}})
     );
-    let health = http1()
-        .get(format!("{}/healthcheck", server.url))
-        .send()
-        .await
-        .unwrap();
+    let health = http1().get(format!("{}/healthcheck", server.url)).send().await.unwrap();
     assert_eq!(health.status(), 200);
     assert_eq!(
         health.json::<Json>().await.unwrap(),
@@ -777,20 +557,9 @@ async fn info_and_healthcheck() {
     );
     server.shutdown().await.unwrap();
 
-    let server = TestServer::start(FakeEngine {
-        unhealthy: true,
-        ..FakeEngine::default()
-    })
-    .await;
-    let health = http1()
-        .get(format!("{}/healthcheck", server.url))
-        .send()
-        .await
-        .unwrap();
+    let server = TestServer::start(FakeEngine { unhealthy: true, ..FakeEngine::default() }).await;
+    let health = http1().get(format!("{}/healthcheck", server.url)).send().await.unwrap();
     assert_eq!(health.status(), 503);
-    assert_eq!(
-        health.json::<Json>().await.unwrap()["details"]["kafka"]["isHealthy"],
-        false
-    );
+    assert_eq!(health.json::<Json>().await.unwrap()["details"]["kafka"]["isHealthy"], false);
     server.shutdown().await.unwrap();
 }

@@ -31,10 +31,7 @@ fn two_arrays(name: &str, args: &[DataType]) -> Result<DataType, String> {
     let fail = || reject(name, args, &[&format!("{name}(ARRAY<T>, ARRAY<T>)")]);
     match args {
         [a, b] => {
-            let (x, y) = (
-                element_type(a).ok_or_else(fail)?,
-                element_type(b).ok_or_else(fail)?,
-            );
+            let (x, y) = (element_type(a).ok_or_else(fail)?, element_type(b).ok_or_else(fail)?);
             DataType::common_type(&x, &y).map(array).ok_or_else(fail)
         }
         _ => Err(fail()),
@@ -130,10 +127,7 @@ fn join_text(v: &Value) -> String {
 }
 
 fn is_primitive(t: &DataType) -> bool {
-    !matches!(
-        t,
-        DataType::Array(_) | DataType::Map(..) | DataType::Struct(_)
-    )
+    !matches!(t, DataType::Array(_) | DataType::Map(..) | DataType::Struct(_))
 }
 
 pub(super) const FUNCTIONS: &[Builtin] = &[
@@ -490,12 +484,7 @@ mod tests {
     }
 
     fn map(entries: &[(&str, i32)]) -> Value {
-        Value::Map(
-            entries
-                .iter()
-                .map(|(k, v)| (s(k), Value::Int(*v)))
-                .collect(),
-        )
+        Value::Map(entries.iter().map(|(k, v)| (s(k), Value::Int(*v))).collect())
     }
 
     fn map_t(v: DataType) -> DataType {
@@ -506,76 +495,33 @@ mod tests {
     fn length_and_contains() {
         assert_eq!(call("ARRAY_LENGTH", vec![ints(&[1, 2, 3])]), Value::Int(3));
         assert_eq!(call("ARRAY_LENGTH", vec![ints(&[])]), Value::Int(0));
-        assert_eq!(
-            call_typed("ARRAY_LENGTH", &[arr_of(DataType::Int)], vec![N]).0,
-            N
-        );
-        assert_eq!(
-            call("ARRAY_CONTAINS", vec![ints(&[1, 2]), Value::Int(2)]),
-            Value::Boolean(true)
-        );
-        assert_eq!(
-            call("ARRAY_CONTAINS", vec![ints(&[1, 2]), Value::Int(5)]),
-            Value::Boolean(false)
-        );
-        assert_eq!(
-            call("ARRAY_CONTAINS", vec![ints(&[1, 2]), Value::BigInt(2)]),
-            Value::Boolean(true)
-        );
+        assert_eq!(call_typed("ARRAY_LENGTH", &[arr_of(DataType::Int)], vec![N]).0, N);
+        assert_eq!(call("ARRAY_CONTAINS", vec![ints(&[1, 2]), Value::Int(2)]), Value::Boolean(true));
+        assert_eq!(call("ARRAY_CONTAINS", vec![ints(&[1, 2]), Value::Int(5)]), Value::Boolean(false));
+        assert_eq!(call("ARRAY_CONTAINS", vec![ints(&[1, 2]), Value::BigInt(2)]), Value::Boolean(true));
         let t = [arr_of(DataType::Int), DataType::Int];
-        assert_eq!(
-            call_typed("ARRAY_CONTAINS", &t, vec![arr(vec![N]), N]).0,
-            Value::Boolean(true)
-        );
-        assert_eq!(
-            call_typed("ARRAY_CONTAINS", &t, vec![N, Value::Int(1)]).0,
-            Value::Boolean(false)
-        );
+        assert_eq!(call_typed("ARRAY_CONTAINS", &t, vec![arr(vec![N]), N]).0, Value::Boolean(true));
+        assert_eq!(call_typed("ARRAY_CONTAINS", &t, vec![N, Value::Int(1)]).0, Value::Boolean(false));
         let err = ret("ARRAY_CONTAINS", &[arr_of(DataType::Int), DataType::String]).unwrap_err();
         assert!(
-            err.starts_with(
-                "function ARRAY_CONTAINS does not accept parameters (ARRAY<INTEGER>, STRING)"
-            ),
+            err.starts_with("function ARRAY_CONTAINS does not accept parameters (ARRAY<INTEGER>, STRING)"),
             "{err}"
         );
-        assert!(ret("ARRAY_LENGTH", &[DataType::String])
-            .unwrap_err()
-            .contains("ARRAY_LENGTH(ARRAY<T>)"));
+        assert!(ret("ARRAY_LENGTH", &[DataType::String]).unwrap_err().contains("ARRAY_LENGTH(ARRAY<T>)"));
     }
 
     #[test]
     fn set_operations() {
-        assert_eq!(
-            call("ARRAY_DISTINCT", vec![ints(&[1, 2, 1, 3, 2])]),
-            ints(&[1, 2, 3])
-        );
-        assert_eq!(
-            call("ARRAY_DISTINCT", vec![arr(vec![N, s("a"), N])]),
-            arr(vec![N, s("a")])
-        );
-        assert_eq!(
-            call("ARRAY_EXCEPT", vec![ints(&[1, 2, 3, 2]), ints(&[2])]),
-            ints(&[1, 3])
-        );
-        assert_eq!(
-            call(
-                "ARRAY_INTERSECT",
-                vec![ints(&[1, 2, 3, 2]), ints(&[2, 3, 4])]
-            ),
-            ints(&[2, 3])
-        );
-        assert_eq!(
-            call("ARRAY_UNION", vec![ints(&[1, 2]), ints(&[2, 3])]),
-            ints(&[1, 2, 3])
-        );
+        assert_eq!(call("ARRAY_DISTINCT", vec![ints(&[1, 2, 1, 3, 2])]), ints(&[1, 2, 3]));
+        assert_eq!(call("ARRAY_DISTINCT", vec![arr(vec![N, s("a"), N])]), arr(vec![N, s("a")]));
+        assert_eq!(call("ARRAY_EXCEPT", vec![ints(&[1, 2, 3, 2]), ints(&[2])]), ints(&[1, 3]));
+        assert_eq!(call("ARRAY_INTERSECT", vec![ints(&[1, 2, 3, 2]), ints(&[2, 3, 4])]), ints(&[2, 3]));
+        assert_eq!(call("ARRAY_UNION", vec![ints(&[1, 2]), ints(&[2, 3])]), ints(&[1, 2, 3]));
         let t = [arr_of(DataType::Int), arr_of(DataType::Int)];
         assert_eq!(call_typed("ARRAY_UNION", &t, vec![N, ints(&[1])]).0, N);
         assert_eq!(call_typed("ARRAY_EXCEPT", &t, vec![ints(&[1]), N]).0, N);
         assert_eq!(
-            ret(
-                "ARRAY_UNION",
-                &[arr_of(DataType::Int), arr_of(DataType::Double)]
-            ),
+            ret("ARRAY_UNION", &[arr_of(DataType::Int), arr_of(DataType::Double)]),
             Ok(arr_of(DataType::Double))
         );
         let (v, _) = call_typed(
@@ -584,42 +530,23 @@ mod tests {
             vec![ints(&[1]), arr(vec![Value::BigInt(2)])],
         );
         assert_eq!(v, arr(vec![Value::BigInt(1), Value::BigInt(2)]));
-        assert!(ret(
-            "ARRAY_INTERSECT",
-            &[arr_of(DataType::Int), arr_of(DataType::String)]
-        )
-        .is_err());
+        assert!(ret("ARRAY_INTERSECT", &[arr_of(DataType::Int), arr_of(DataType::String)]).is_err());
     }
 
     #[test]
     fn concat() {
-        assert_eq!(
-            call("ARRAY_CONCAT", vec![ints(&[1, 2]), ints(&[2])]),
-            ints(&[1, 2, 2])
-        );
+        assert_eq!(call("ARRAY_CONCAT", vec![ints(&[1, 2]), ints(&[2])]), ints(&[1, 2, 2]));
         let t = [arr_of(DataType::Int), arr_of(DataType::Int)];
-        assert_eq!(
-            call_typed("ARRAY_CONCAT", &t, vec![N, ints(&[1])]).0,
-            ints(&[1])
-        );
+        assert_eq!(call_typed("ARRAY_CONCAT", &t, vec![N, ints(&[1])]).0, ints(&[1]));
         assert_eq!(call_typed("ARRAY_CONCAT", &t, vec![N, N]).0, N);
     }
 
     #[test]
     fn join() {
         assert_eq!(call("ARRAY_JOIN", vec![ints(&[1, 2, 3])]), s("1,2,3"));
-        assert_eq!(
-            call("ARRAY_JOIN", vec![strs(&["a", "b"]), s("|")]),
-            s("a|b")
-        );
-        assert_eq!(
-            call("ARRAY_JOIN", vec![arr(vec![Value::Double(1.0), N])]),
-            s("1.0,null")
-        );
-        assert_eq!(
-            call("ARRAY_JOIN", vec![arr(vec![Value::Boolean(true)]), s("")]),
-            s("true")
-        );
+        assert_eq!(call("ARRAY_JOIN", vec![strs(&["a", "b"]), s("|")]), s("a|b"));
+        assert_eq!(call("ARRAY_JOIN", vec![arr(vec![Value::Double(1.0), N])]), s("1.0,null"));
+        assert_eq!(call("ARRAY_JOIN", vec![arr(vec![Value::Boolean(true)]), s("")]), s("true"));
         assert!(ret("ARRAY_JOIN", &[arr_of(arr_of(DataType::Int))]).is_err());
         assert!(ret("ARRAY_JOIN", &[arr_of(DataType::Int), DataType::Int]).is_err());
     }
@@ -628,50 +555,25 @@ mod tests {
     fn max_min() {
         assert_eq!(call("ARRAY_MAX", vec![ints(&[3, 9, 1])]), Value::Int(9));
         assert_eq!(call("ARRAY_MIN", vec![ints(&[3, 9, 1])]), Value::Int(1));
-        assert_eq!(
-            call("ARRAY_MAX", vec![arr(vec![N, s("b"), s("a")])]),
-            s("b")
-        );
+        assert_eq!(call("ARRAY_MAX", vec![arr(vec![N, s("b"), s("a")])]), s("b"));
         assert_eq!(call("ARRAY_MIN", vec![ints(&[])]), N);
-        assert_eq!(
-            ret("ARRAY_MAX", &[arr_of(DataType::BigInt)]),
-            Ok(DataType::BigInt)
-        );
+        assert_eq!(ret("ARRAY_MAX", &[arr_of(DataType::BigInt)]), Ok(DataType::BigInt));
         assert!(ret("ARRAY_MAX", &[arr_of(map_t(DataType::Int))]).is_err());
     }
 
     #[test]
     fn remove_sort_slice() {
-        assert_eq!(
-            call("ARRAY_REMOVE", vec![ints(&[1, 2, 1]), Value::Int(1)]),
-            ints(&[2])
-        );
+        assert_eq!(call("ARRAY_REMOVE", vec![ints(&[1, 2, 1]), Value::Int(1)]), ints(&[2]));
         let t = [arr_of(DataType::Int), DataType::Int];
-        assert_eq!(
-            call_typed("ARRAY_REMOVE", &t, vec![arr(vec![N, Value::Int(1)]), N]).0,
-            ints(&[1])
-        );
+        assert_eq!(call_typed("ARRAY_REMOVE", &t, vec![arr(vec![N, Value::Int(1)]), N]).0, ints(&[1]));
         assert_eq!(call("ARRAY_SORT", vec![ints(&[3, 1, 2])]), ints(&[1, 2, 3]));
-        assert_eq!(
-            call("ARRAY_SORT", vec![ints(&[3, 1, 2]), s("desc")]),
-            ints(&[3, 2, 1])
-        );
-        assert_eq!(
-            call("ARRAY_SORT", vec![arr(vec![N, s("b"), s("a")])]),
-            arr(vec![s("a"), s("b"), N])
-        );
-        assert_eq!(
-            call("ARRAY_SORT", vec![arr(vec![N, s("b"), s("a")]), s("DESC")]),
-            arr(vec![s("b"), s("a"), N])
-        );
+        assert_eq!(call("ARRAY_SORT", vec![ints(&[3, 1, 2]), s("desc")]), ints(&[3, 2, 1]));
+        assert_eq!(call("ARRAY_SORT", vec![arr(vec![N, s("b"), s("a")])]), arr(vec![s("a"), s("b"), N]));
+        assert_eq!(call("ARRAY_SORT", vec![arr(vec![N, s("b"), s("a")]), s("DESC")]), arr(vec![s("b"), s("a"), N]));
         assert_eq!(call("ARRAY_SORT", vec![ints(&[1]), s("sideways")]), N);
         let slice = |f: Value, t: Value| {
-            call_typed(
-                "SLICE",
-                &[arr_of(DataType::Int), DataType::Int, DataType::Int],
-                vec![ints(&[1, 2, 3, 4]), f, t],
-            )
-            .0
+            call_typed("SLICE", &[arr_of(DataType::Int), DataType::Int, DataType::Int], vec![ints(&[1, 2, 3, 4]), f, t])
+                .0
         };
         assert_eq!(slice(Value::Int(2), Value::Int(3)), ints(&[2, 3]));
         assert_eq!(slice(N, Value::Int(2)), ints(&[1, 2]));
@@ -686,10 +588,7 @@ mod tests {
         let m = map(&[("b", 2), ("a", 1)]);
         assert_eq!(call("MAP_KEYS", vec![m.clone()]), strs(&["b", "a"]));
         assert_eq!(call("MAP_VALUES", vec![m.clone()]), ints(&[2, 1]));
-        assert_eq!(
-            ret("MAP_VALUES", &[map_t(DataType::Double)]),
-            Ok(arr_of(DataType::Double))
-        );
+        assert_eq!(ret("MAP_VALUES", &[map_t(DataType::Double)]), Ok(arr_of(DataType::Double)));
         assert_eq!(
             call("MAP_UNION", vec![m.clone(), map(&[("a", 5), ("c", 3)])]),
             map(&[("b", 2), ("a", 5), ("c", 3)])
@@ -697,17 +596,12 @@ mod tests {
         let t = [map_t(DataType::Int), map_t(DataType::Int)];
         assert_eq!(call_typed("MAP_UNION", &t, vec![N, m.clone()]).0, m);
         assert_eq!(call_typed("MAP_UNION", &t, vec![N, N]).0, N);
-        assert!(ret("MAP_KEYS", &[arr_of(DataType::Int)])
-            .unwrap_err()
-            .contains("MAP_KEYS(MAP<K, V>)"));
+        assert!(ret("MAP_KEYS", &[arr_of(DataType::Int)]).unwrap_err().contains("MAP_KEYS(MAP<K, V>)"));
         assert_eq!(
             call("AS_MAP", vec![strs(&["a", "b"]), ints(&[1])]),
             Value::Map(vec![(s("a"), Value::Int(1)), (s("b"), N)])
         );
-        assert_eq!(
-            ret("AS_MAP", &[arr_of(DataType::String), arr_of(DataType::Int)]),
-            Ok(map_t(DataType::Int))
-        );
+        assert_eq!(ret("AS_MAP", &[arr_of(DataType::String), arr_of(DataType::Int)]), Ok(map_t(DataType::Int)));
         assert!(ret("AS_MAP", &[arr_of(DataType::Int), arr_of(DataType::Int)]).is_err());
     }
 
@@ -715,16 +609,9 @@ mod tests {
     fn entries() {
         let m = map(&[("b", 2), ("a", 1)]);
         let st = |k: &str, v: i32| Value::Struct(vec![s(k), Value::Int(v)]);
-        assert_eq!(
-            call("ENTRIES", vec![m.clone(), Value::Boolean(true)]),
-            arr(vec![st("a", 1), st("b", 2)])
-        );
-        assert_eq!(
-            call("ENTRIES", vec![m, Value::Boolean(false)]),
-            arr(vec![st("b", 2), st("a", 1)])
-        );
-        let t =
-            ret("ENTRIES", &[map_t(DataType::Int), DataType::Boolean]).unwrap_or(DataType::Null);
+        assert_eq!(call("ENTRIES", vec![m.clone(), Value::Boolean(true)]), arr(vec![st("a", 1), st("b", 2)]));
+        assert_eq!(call("ENTRIES", vec![m, Value::Boolean(false)]), arr(vec![st("b", 2), st("a", 1)]));
+        let t = ret("ENTRIES", &[map_t(DataType::Int), DataType::Boolean]).unwrap_or(DataType::Null);
         assert_eq!(t.to_string(), "ARRAY<STRUCT<`K` STRING, `V` INTEGER>>");
         assert!(ret("ENTRIES", &[map_t(DataType::Int)]).is_err());
     }

@@ -46,24 +46,15 @@ impl Zone {
             _ => {}
         }
         let upper = t.to_ascii_uppercase();
-        let offset = ["UTC", "GMT", "UT"]
-            .iter()
-            .find_map(|p| upper.strip_prefix(p))
-            .unwrap_or(&upper);
-        parse_offset(offset)
-            .map(Zone::Fixed)
-            .ok_or_else(|| format!("unknown time zone '{text}'"))
+        let offset = ["UTC", "GMT", "UT"].iter().find_map(|p| upper.strip_prefix(p)).unwrap_or(&upper);
+        parse_offset(offset).map(Zone::Fixed).ok_or_else(|| format!("unknown time zone '{text}'"))
     }
 
     /// The offset from UTC at the instant `ms`, in seconds.
     fn offset_at(&self, ms: i64) -> Result<i32, String> {
-        let utc = DateTime::from_timestamp_millis(ms)
-            .ok_or_else(|| format!("timestamp {ms} is out of range"))?;
+        let utc = DateTime::from_timestamp_millis(ms).ok_or_else(|| format!("timestamp {ms} is out of range"))?;
         Ok(match self {
-            Zone::Named(tz) => tz
-                .offset_from_utc_datetime(&utc.naive_utc())
-                .fix()
-                .local_minus_utc(),
+            Zone::Named(tz) => tz.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc(),
             Zone::Fixed(f) => f.local_minus_utc(),
         })
     }
@@ -73,14 +64,8 @@ impl Zone {
     fn resolve(&self, local: NaiveDateTime) -> Result<i64, String> {
         let earliest = |naive: NaiveDateTime| -> Option<i64> {
             match self {
-                Zone::Named(tz) => tz
-                    .from_local_datetime(&naive)
-                    .earliest()
-                    .map(|d| d.timestamp_millis()),
-                Zone::Fixed(f) => f
-                    .from_local_datetime(&naive)
-                    .earliest()
-                    .map(|d| d.timestamp_millis()),
+                Zone::Named(tz) => tz.from_local_datetime(&naive).earliest().map(|d| d.timestamp_millis()),
+                Zone::Fixed(f) => f.from_local_datetime(&naive).earliest().map(|d| d.timestamp_millis()),
             }
         };
         earliest(local)
@@ -246,10 +231,7 @@ impl JavaPattern {
                 ('x', 5) => strftime("%:z"),
                 ('Z', 5) => fixed(Fixed::TimezoneOffsetColonZ),
                 _ => {
-                    return Err(format!(
-                        "pattern letter '{}' in '{pattern}' is not supported",
-                        c.to_string().repeat(n)
-                    ))
+                    return Err(format!("pattern letter '{}' in '{pattern}' is not supported", c.to_string().repeat(n)))
                 }
             };
             if translated.iter().any(|it| matches!(it, Item::Error)) {
@@ -266,8 +248,7 @@ impl JavaPattern {
 
     /// Formats an instant as seen in `zone`.
     fn format_ms(&self, ms: i64, zone: Zone) -> Result<String, String> {
-        let utc = DateTime::from_timestamp_millis(ms)
-            .ok_or_else(|| format!("timestamp {ms} is out of range"))?;
+        let utc = DateTime::from_timestamp_millis(ms).ok_or_else(|| format!("timestamp {ms} is out of range"))?;
         match zone {
             Zone::Named(tz) => self.format(&utc.with_timezone(&tz), &zone),
             Zone::Fixed(f) => self.format(&utc.with_timezone(&f), &zone),
@@ -282,9 +263,7 @@ impl JavaPattern {
         let failed = |_| "the value cannot be formatted with this pattern".to_string();
         for piece in &self.pieces {
             match piece {
-                Piece::Items(items) => {
-                    write!(out, "{}", dt.format_with_items(items.iter())).map_err(failed)?
-                }
+                Piece::Items(items) => write!(out, "{}", dt.format_with_items(items.iter())).map_err(failed)?,
                 Piece::Fraction(n) => {
                     let nanos = format!("{:09}", chrono::Timelike::nanosecond(dt) % 1_000_000_000);
                     out.push_str(&nanos[..*n]);
@@ -305,28 +284,21 @@ impl JavaPattern {
         for piece in &self.pieces {
             match piece {
                 Piece::Items(items) => {
-                    rest = parse_and_remainder(&mut parsed, rest, items.iter())
-                        .map_err(|e| fail(e.to_string()))?;
+                    rest = parse_and_remainder(&mut parsed, rest, items.iter()).map_err(|e| fail(e.to_string()))?;
                 }
                 Piece::Fraction(n) => {
                     let digits = rest.bytes().take(*n).take_while(u8::is_ascii_digit).count();
                     if digits == 0 {
                         return Err(fail("expected fraction digits".into()));
                     }
-                    let value: i64 = rest[..digits]
-                        .parse()
-                        .map_err(|_| fail("bad fraction".into()))?;
+                    let value: i64 = rest[..digits].parse().map_err(|_| fail("bad fraction".into()))?;
                     let nanos = value * 10i64.pow(9 - digits as u32);
-                    parsed
-                        .set_nanosecond(nanos)
-                        .map_err(|e| fail(e.to_string()))?;
+                    parsed.set_nanosecond(nanos).map_err(|e| fail(e.to_string()))?;
                     rest = &rest[digits..];
                 }
                 Piece::ZoneId | Piece::ZoneName => {
                     let len = rest
-                        .find(|c: char| {
-                            !(c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '+' | '-' | ':'))
-                        })
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '+' | '-' | ':')))
                         .unwrap_or(rest.len());
                     zone = Some(Zone::parse(&rest[..len]).map_err(fail)?);
                     rest = &rest[len..];
@@ -340,15 +312,10 @@ impl JavaPattern {
     }
 
     /// Parses a date and time; missing fields default to 1970-01-01 00:00:00.
-    fn parse_local(
-        &self,
-        input: &str,
-    ) -> Result<(NaiveDateTime, Option<i32>, Option<Zone>), String> {
+    fn parse_local(&self, input: &str) -> Result<(NaiveDateTime, Option<i32>, Option<Zone>), String> {
         let (mut p, zone) = self.parse_fields(input)?;
-        let fail =
-            |e: chrono::format::ParseError| format!("text '{input}' could not be parsed: {e}");
-        let has_week =
-            p.isoyear().is_some() || p.isoweek().is_some() || p.week_from_mon().is_some();
+        let fail = |e: chrono::format::ParseError| format!("text '{input}' could not be parsed: {e}");
+        let has_week = p.isoyear().is_some() || p.isoweek().is_some() || p.week_from_mon().is_some();
         if p.year().is_none() && p.year_mod_100().is_none() && !has_week {
             p.set_year(1970).map_err(fail)?;
         }
@@ -411,10 +378,7 @@ struct Formats {
 
 impl Formats {
     fn new() -> Formats {
-        Formats {
-            patterns: Compiled::new(JavaPattern::translate),
-            zones: Compiled::new(Zone::parse),
-        }
+        Formats { patterns: Compiled::new(JavaPattern::translate), zones: Compiled::new(Zone::parse) }
     }
 
     /// The zone argument at `row[i]`, UTC when absent.
@@ -455,14 +419,9 @@ fn unit_ms(unit: &str, n: i64) -> Result<i64, String> {
         "MINUTE" => 60_000,
         "HOUR" => 3_600_000,
         "DAY" => MS_PER_DAY,
-        _ => {
-            return Err(format!(
-                "unknown time unit '{unit}': expected MILLISECONDS, SECONDS, MINUTES, HOURS or DAYS"
-            ))
-        }
+        _ => return Err(format!("unknown time unit '{unit}': expected MILLISECONDS, SECONDS, MINUTES, HOURS or DAYS")),
     };
-    n.checked_mul(ms)
-        .ok_or_else(|| format!("{n} {unit} is out of range"))
+    n.checked_mul(ms).ok_or_else(|| format!("{n} {unit} is out of range"))
 }
 
 /// DATEADD and friends: `(unit, interval, value)`, `sign` 1 to add and -1 to subtract.
@@ -471,21 +430,12 @@ fn shift(row: &[Value], sign: i64) -> Result<Value, String> {
     let overflow = || "the result is out of range".to_string();
     match &row[2] {
         Value::Date(d) => {
-            let ms = i64::from(*d)
-                .checked_mul(MS_PER_DAY)
-                .and_then(|m| m.checked_add(delta))
-                .ok_or_else(overflow)?;
+            let ms = i64::from(*d).checked_mul(MS_PER_DAY).and_then(|m| m.checked_add(delta)).ok_or_else(overflow)?;
             // Java's TimeUnit.toDays truncates towards zero.
-            Ok(Value::Date(
-                i32::try_from(ms / MS_PER_DAY).map_err(|_| overflow())?,
-            ))
+            Ok(Value::Date(i32::try_from(ms / MS_PER_DAY).map_err(|_| overflow())?))
         }
-        Value::Time(t) => Ok(Value::Time(
-            (i64::from(*t) + delta).rem_euclid(MS_PER_DAY) as i32
-        )),
-        Value::Timestamp(ts) => Ok(Value::Timestamp(
-            ts.checked_add(delta).ok_or_else(overflow)?,
-        )),
+        Value::Time(t) => Ok(Value::Time((i64::from(*t) + delta).rem_euclid(MS_PER_DAY) as i32)),
+        Value::Timestamp(ts) => Ok(Value::Timestamp(ts.checked_add(delta).ok_or_else(overflow)?)),
         other => Err(format!("expected a DATE, TIME or TIMESTAMP, got {other:?}")),
     }
 }
@@ -782,10 +732,7 @@ mod tests {
     }
 
     fn fmt_tz(ms: i64, pattern: &str, tz: &str) -> String {
-        let v = call(
-            "TIMESTAMPTOSTRING",
-            vec![Value::BigInt(ms), s(pattern), s(tz)],
-        );
+        let v = call("TIMESTAMPTOSTRING", vec![Value::BigInt(ms), s(pattern), s(tz)]);
         v.as_str().unwrap_or("<null>").to_string()
     }
 
@@ -796,14 +743,8 @@ mod tests {
     #[test]
     fn formats_java_patterns() {
         assert_eq!(fmt(T, "yyyy-MM-dd HH:mm:ss.SSS"), "2020-09-13 12:26:40.000");
-        assert_eq!(
-            fmt(T + 7, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"),
-            "2020-09-13T12:26:40.007Z"
-        );
-        assert_eq!(
-            fmt(T, "EEE, d MMM yyyy h:mm a"),
-            "Sun, 13 Sep 2020 12:26 PM"
-        );
+        assert_eq!(fmt(T + 7, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"), "2020-09-13T12:26:40.007Z");
+        assert_eq!(fmt(T, "EEE, d MMM yyyy h:mm a"), "Sun, 13 Sep 2020 12:26 PM");
         assert_eq!(fmt(T, "EEEE MMMM"), "Sunday September");
         assert_eq!(fmt(T, "yy/M/d"), "20/9/13");
         assert_eq!(fmt(T, "DDD"), "257");
@@ -811,82 +752,40 @@ mod tests {
         assert_eq!(fmt(T, "'It''s' HH 'o''clock'"), "It's 12 o'clock");
         assert_eq!(fmt(T, "HHmmss"), "122640");
         assert_eq!(fmt(0, "yyyy-MM-dd"), "1970-01-01");
-        assert_eq!(
-            fmt(-1, "yyyy-MM-dd HH:mm:ss.SSS"),
-            "1969-12-31 23:59:59.999"
-        );
+        assert_eq!(fmt(-1, "yyyy-MM-dd HH:mm:ss.SSS"), "1969-12-31 23:59:59.999");
     }
 
     #[test]
     fn formats_in_time_zones() {
-        assert_eq!(
-            fmt_tz(T, "yyyy-MM-dd HH:mm z", "Europe/London"),
-            "2020-09-13 13:26 BST"
-        );
+        assert_eq!(fmt_tz(T, "yyyy-MM-dd HH:mm z", "Europe/London"), "2020-09-13 13:26 BST");
         assert_eq!(fmt_tz(T, "HH:mm Z", "America/Los_Angeles"), "05:26 -0700");
         assert_eq!(fmt_tz(T, "HH:mm XXX", "+05:30"), "17:56 +05:30");
         assert_eq!(fmt_tz(T, "HH:mm", "UTC"), "12:26");
         assert_eq!(fmt_tz(T, "HH:mm", "utc"), "12:26");
         assert_eq!(fmt_tz(T, "HH:mm", "GMT+2"), "14:26");
         assert_eq!(fmt_tz(T, "HH:mm VV", "Asia/Tokyo"), "21:26 Asia/Tokyo");
-        let (v, e) = call_row(
-            "TIMESTAMPTOSTRING",
-            vec![Value::BigInt(T), s("HH"), s("Mars/Base")],
-        );
+        let (v, e) = call_row("TIMESTAMPTOSTRING", vec![Value::BigInt(T), s("HH"), s("Mars/Base")]);
         assert_eq!(v, N);
-        assert!(
-            e.errors[0].1.contains("unknown time zone 'Mars/Base'"),
-            "{e:?}"
-        );
+        assert!(e.errors[0].1.contains("unknown time zone 'Mars/Base'"), "{e:?}");
     }
 
     #[test]
     fn parses_java_patterns() {
-        assert_eq!(
-            parse("2020-09-13 12:26:40.000", "yyyy-MM-dd HH:mm:ss.SSS"),
-            Value::BigInt(T)
-        );
-        assert_eq!(
-            parse("2020-09-13T13:26:40+01:00", "yyyy-MM-dd'T'HH:mm:ssXXX"),
-            Value::BigInt(T)
-        );
-        assert_eq!(
-            parse("2020-09-13T12:26:40Z", "yyyy-MM-dd'T'HH:mm:ssXXX"),
-            Value::BigInt(T)
-        );
-        assert_eq!(
-            parse("20200913", "yyyyMMdd"),
-            Value::BigInt(1_599_955_200_000)
-        );
-        assert_eq!(
-            parse("13 Sep 2020 12:26:40 PM", "dd MMM yyyy hh:mm:ss a"),
-            Value::BigInt(T)
-        );
+        assert_eq!(parse("2020-09-13 12:26:40.000", "yyyy-MM-dd HH:mm:ss.SSS"), Value::BigInt(T));
+        assert_eq!(parse("2020-09-13T13:26:40+01:00", "yyyy-MM-dd'T'HH:mm:ssXXX"), Value::BigInt(T));
+        assert_eq!(parse("2020-09-13T12:26:40Z", "yyyy-MM-dd'T'HH:mm:ssXXX"), Value::BigInt(T));
+        assert_eq!(parse("20200913", "yyyyMMdd"), Value::BigInt(1_599_955_200_000));
+        assert_eq!(parse("13 Sep 2020 12:26:40 PM", "dd MMM yyyy hh:mm:ss a"), Value::BigInt(T));
         assert_eq!(parse("12:26:40", "HH:mm:ss"), Value::BigInt(44_800_000));
-        assert_eq!(
-            parse("2020-09-13 12:26:40.5", "yyyy-MM-dd HH:mm:ss.S"),
-            Value::BigInt(T + 500)
-        );
-        assert_eq!(
-            parse("2020-09-13 13:26 Europe/London", "yyyy-MM-dd HH:mm VV"),
-            Value::BigInt(T - 40_000)
-        );
-        let with_tz = call(
-            "STRINGTOTIMESTAMP",
-            vec![
-                s("2020-09-13 14:26:40"),
-                s("yyyy-MM-dd HH:mm:ss"),
-                s("Europe/Paris"),
-            ],
-        );
+        assert_eq!(parse("2020-09-13 12:26:40.5", "yyyy-MM-dd HH:mm:ss.S"), Value::BigInt(T + 500));
+        assert_eq!(parse("2020-09-13 13:26 Europe/London", "yyyy-MM-dd HH:mm VV"), Value::BigInt(T - 40_000));
+        let with_tz =
+            call("STRINGTOTIMESTAMP", vec![s("2020-09-13 14:26:40"), s("yyyy-MM-dd HH:mm:ss"), s("Europe/Paris")]);
         assert_eq!(with_tz, Value::BigInt(T));
         let (v, e) = call_row("STRINGTOTIMESTAMP", vec![s("not a date"), s("yyyy-MM-dd")]);
         assert_eq!(v, N);
         assert!(e.errors[0].1.contains("could not be parsed"), "{e:?}");
-        let (_, e) = call_row(
-            "STRINGTOTIMESTAMP",
-            vec![s("2020-01-01 junk"), s("yyyy-MM-dd")],
-        );
+        let (_, e) = call_row("STRINGTOTIMESTAMP", vec![s("2020-01-01 junk"), s("yyyy-MM-dd")]);
         assert!(e.errors[0].1.contains("unparsed text"), "{e:?}");
     }
 
@@ -898,10 +797,7 @@ mod tests {
         let gap = p.parse_ms("2020-03-29 01:30", london);
         assert_eq!(gap, Ok(1_585_445_400_000));
         // 01:30 on 2020-10-25 happens twice; the earlier (BST) wins.
-        assert_eq!(
-            p.parse_ms("2020-10-25 01:30", london),
-            Ok(1_603_585_800_000)
-        );
+        assert_eq!(p.parse_ms("2020-10-25 01:30", london), Ok(1_603_585_800_000));
     }
 
     #[test]
@@ -931,36 +827,11 @@ mod tests {
     #[test]
     fn timestamp_type_functions() {
         let ts = Value::Timestamp(T);
+        assert_eq!(call("FORMAT_TIMESTAMP", vec![ts.clone(), s("yyyy-MM-dd HH:mm:ss")]), s("2020-09-13 12:26:40"));
+        assert_eq!(call("FORMAT_TIMESTAMP", vec![ts.clone(), s("HH:mm"), s("America/New_York")]), s("08:26"));
+        assert_eq!(call("PARSE_TIMESTAMP", vec![s("2020-09-13 12:26:40"), s("yyyy-MM-dd HH:mm:ss")]), ts);
         assert_eq!(
-            call(
-                "FORMAT_TIMESTAMP",
-                vec![ts.clone(), s("yyyy-MM-dd HH:mm:ss")]
-            ),
-            s("2020-09-13 12:26:40")
-        );
-        assert_eq!(
-            call(
-                "FORMAT_TIMESTAMP",
-                vec![ts.clone(), s("HH:mm"), s("America/New_York")]
-            ),
-            s("08:26")
-        );
-        assert_eq!(
-            call(
-                "PARSE_TIMESTAMP",
-                vec![s("2020-09-13 12:26:40"), s("yyyy-MM-dd HH:mm:ss")]
-            ),
-            ts
-        );
-        assert_eq!(
-            call(
-                "PARSE_TIMESTAMP",
-                vec![
-                    s("2020-09-13 08:26:40"),
-                    s("yyyy-MM-dd HH:mm:ss"),
-                    s("America/New_York")
-                ]
-            ),
+            call("PARSE_TIMESTAMP", vec![s("2020-09-13 08:26:40"), s("yyyy-MM-dd HH:mm:ss"), s("America/New_York")]),
             ts
         );
         assert_eq!(call("UNIX_TIMESTAMP", vec![ts.clone()]), Value::BigInt(T));
@@ -969,78 +840,32 @@ mod tests {
         assert!(now > T);
         assert!(matches!(call("NOW", vec![]), Value::Timestamp(ms) if ms > T));
         assert!(ret("FORMAT_TIMESTAMP", &[DataType::BigInt, DataType::String]).is_err());
-        let err = ret(
-            "TIMESTAMPTOSTRING",
-            &[DataType::Timestamp, DataType::String],
-        )
-        .unwrap_err();
-        assert!(
-            err.starts_with(
-                "function TIMESTAMPTOSTRING does not accept parameters (TIMESTAMP, STRING)"
-            ),
-            "{err}"
-        );
-        assert_eq!(
-            ret("TIMESTAMPTOSTRING", &[DataType::Int, DataType::String]),
-            Ok(DataType::String)
-        );
+        let err = ret("TIMESTAMPTOSTRING", &[DataType::Timestamp, DataType::String]).unwrap_err();
+        assert!(err.starts_with("function TIMESTAMPTOSTRING does not accept parameters (TIMESTAMP, STRING)"), "{err}");
+        assert_eq!(ret("TIMESTAMPTOSTRING", &[DataType::Int, DataType::String]), Ok(DataType::String));
     }
 
     #[test]
     fn dates_and_times() {
         let d = Value::Date(18_518); // 2020-09-13
-        assert_eq!(
-            call("FORMAT_DATE", vec![d.clone(), s("yyyy-MM-dd")]),
-            s("2020-09-13")
-        );
-        assert_eq!(
-            call("FORMAT_DATE", vec![d.clone(), s("dd/MM/yy EEE")]),
-            s("13/09/20 Sun")
-        );
-        assert_eq!(
-            call("PARSE_DATE", vec![s("2020-09-13"), s("yyyy-MM-dd")]),
-            d
-        );
+        assert_eq!(call("FORMAT_DATE", vec![d.clone(), s("yyyy-MM-dd")]), s("2020-09-13"));
+        assert_eq!(call("FORMAT_DATE", vec![d.clone(), s("dd/MM/yy EEE")]), s("13/09/20 Sun"));
+        assert_eq!(call("PARSE_DATE", vec![s("2020-09-13"), s("yyyy-MM-dd")]), d);
         assert_eq!(call("PARSE_DATE", vec![s("13.9.2020"), s("d.M.yyyy")]), d);
-        assert_eq!(
-            call("PARSE_DATE", vec![s("1969-12-31"), s("yyyy-MM-dd")]),
-            Value::Date(-1)
-        );
+        assert_eq!(call("PARSE_DATE", vec![s("1969-12-31"), s("yyyy-MM-dd")]), Value::Date(-1));
         let t = Value::Time(44_800_123);
-        assert_eq!(
-            call("FORMAT_TIME", vec![t.clone(), s("HH:mm:ss.SSS")]),
-            s("12:26:40.123")
-        );
-        assert_eq!(
-            call("FORMAT_TIME", vec![t.clone(), s("h:mm a")]),
-            s("12:26 PM")
-        );
-        assert_eq!(
-            call("PARSE_TIME", vec![s("12:26:40.123"), s("HH:mm:ss.SSS")]),
-            t
-        );
-        assert_eq!(
-            call("PARSE_TIME", vec![s("01:02"), s("HH:mm")]),
-            Value::Time(3_720_000)
-        );
-        assert_eq!(
-            call("DATETOSTRING", vec![Value::Int(18_518), s("yyyy-MM-dd")]),
-            s("2020-09-13")
-        );
-        assert_eq!(
-            call("STRINGTODATE", vec![s("2020-09-13"), s("yyyy-MM-dd")]),
-            Value::Int(18_518)
-        );
+        assert_eq!(call("FORMAT_TIME", vec![t.clone(), s("HH:mm:ss.SSS")]), s("12:26:40.123"));
+        assert_eq!(call("FORMAT_TIME", vec![t.clone(), s("h:mm a")]), s("12:26 PM"));
+        assert_eq!(call("PARSE_TIME", vec![s("12:26:40.123"), s("HH:mm:ss.SSS")]), t);
+        assert_eq!(call("PARSE_TIME", vec![s("01:02"), s("HH:mm")]), Value::Time(3_720_000));
+        assert_eq!(call("DATETOSTRING", vec![Value::Int(18_518), s("yyyy-MM-dd")]), s("2020-09-13"));
+        assert_eq!(call("STRINGTODATE", vec![s("2020-09-13"), s("yyyy-MM-dd")]), Value::Int(18_518));
         assert_eq!(call("UNIX_DATE", vec![d.clone()]), Value::Int(18_518));
         assert!(call("UNIX_DATE", vec![]).as_i64().unwrap_or_default() > 18_518);
         assert_eq!(call("FROM_DAYS", vec![Value::Int(18_518)]), d);
         assert!(ret("FORMAT_DATE", &[DataType::Timestamp, DataType::String]).is_err());
         assert!(ret("PARSE_TIME", &[DataType::String]).is_err());
-        let (v, _) = call_typed(
-            "FORMAT_DATE",
-            &[DataType::Date, DataType::String],
-            vec![N, s("yyyy")],
-        );
+        let (v, _) = call_typed("FORMAT_DATE", &[DataType::Date, DataType::String], vec![N, s("yyyy")]);
         assert_eq!(v, N);
     }
 
@@ -1048,16 +873,10 @@ mod tests {
     fn convert_tz() {
         let ts = Value::Timestamp(T);
         assert_eq!(
-            call(
-                "CONVERT_TZ",
-                vec![ts.clone(), s("UTC"), s("America/Los_Angeles")]
-            ),
+            call("CONVERT_TZ", vec![ts.clone(), s("UTC"), s("America/Los_Angeles")]),
             Value::Timestamp(T - 7 * 3_600_000)
         );
-        assert_eq!(
-            call("CONVERT_TZ", vec![ts.clone(), s("+01:00"), s("+03:00")]),
-            Value::Timestamp(T + 2 * 3_600_000)
-        );
+        assert_eq!(call("CONVERT_TZ", vec![ts.clone(), s("+01:00"), s("+03:00")]), Value::Timestamp(T + 2 * 3_600_000));
         let (v, e) = call_row("CONVERT_TZ", vec![ts, s("UTC"), s("Nowhere")]);
         assert_eq!(v, N);
         assert_eq!(e.errors.len(), 1);
@@ -1067,52 +886,20 @@ mod tests {
     fn date_arithmetic() {
         let ts = Value::Timestamp(T);
         let add = |f: &str, unit: &str, n: i32, v: Value| call(f, vec![s(unit), Value::Int(n), v]);
-        assert_eq!(
-            add("TIMESTAMPADD", "MINUTES", 5, ts.clone()),
-            Value::Timestamp(T + 300_000)
-        );
-        assert_eq!(
-            add("TIMESTAMPADD", "day", 1, ts.clone()),
-            Value::Timestamp(T + 86_400_000)
-        );
-        assert_eq!(
-            add("TIMESTAMPSUB", "SECONDS", 10, ts.clone()),
-            Value::Timestamp(T - 10_000)
-        );
-        assert_eq!(
-            add("TIMESTAMPADD", "MILLISECONDS", -1, ts.clone()),
-            Value::Timestamp(T - 1)
-        );
+        assert_eq!(add("TIMESTAMPADD", "MINUTES", 5, ts.clone()), Value::Timestamp(T + 300_000));
+        assert_eq!(add("TIMESTAMPADD", "day", 1, ts.clone()), Value::Timestamp(T + 86_400_000));
+        assert_eq!(add("TIMESTAMPSUB", "SECONDS", 10, ts.clone()), Value::Timestamp(T - 10_000));
+        assert_eq!(add("TIMESTAMPADD", "MILLISECONDS", -1, ts.clone()), Value::Timestamp(T - 1));
         assert_eq!(add("DATEADD", "DAYS", 3, Value::Date(10)), Value::Date(13));
-        assert_eq!(
-            add("DATEADD", "HOURS", 47, Value::Date(10)),
-            Value::Date(11)
-        );
+        assert_eq!(add("DATEADD", "HOURS", 47, Value::Date(10)), Value::Date(11));
         assert_eq!(add("DATESUB", "DAYS", 3, Value::Date(10)), Value::Date(7));
-        assert_eq!(
-            add("TIMEADD", "HOURS", 2, Value::Time(23 * 3_600_000)),
-            Value::Time(3_600_000)
-        );
-        assert_eq!(
-            add("TIMESUB", "MINUTES", 1, Value::Time(0)),
-            Value::Time(86_340_000)
-        );
-        let (v, e) = call_row(
-            "TIMESTAMPADD",
-            vec![s("FORTNIGHTS"), Value::Int(1), ts.clone()],
-        );
+        assert_eq!(add("TIMEADD", "HOURS", 2, Value::Time(23 * 3_600_000)), Value::Time(3_600_000));
+        assert_eq!(add("TIMESUB", "MINUTES", 1, Value::Time(0)), Value::Time(86_340_000));
+        let (v, e) = call_row("TIMESTAMPADD", vec![s("FORTNIGHTS"), Value::Int(1), ts.clone()]);
         assert_eq!(v, N);
         assert!(e.errors[0].1.contains("unknown time unit"), "{e:?}");
-        assert!(ret(
-            "DATEADD",
-            &[DataType::String, DataType::Int, DataType::Timestamp]
-        )
-        .is_err());
-        assert!(ret(
-            "TIMESTAMPADD",
-            &[DataType::String, DataType::BigInt, DataType::Timestamp]
-        )
-        .is_err());
+        assert!(ret("DATEADD", &[DataType::String, DataType::Int, DataType::Timestamp]).is_err());
+        assert!(ret("TIMESTAMPADD", &[DataType::String, DataType::BigInt, DataType::Timestamp]).is_err());
         let t = [DataType::String, DataType::Int, DataType::Timestamp];
         assert_eq!(call_typed("TIMESTAMPADD", &t, vec![s("DAYS"), N, ts]).0, N);
     }
@@ -1122,10 +909,7 @@ mod tests {
         assert!(matches!(Zone::parse("Europe/London"), Ok(Zone::Named(_))));
         assert!(matches!(Zone::parse("Z"), Ok(Zone::Named(_))));
         for offset in ["+01:00", "+0100", "+01", "-8", "UTC+01:00", "GMT-03"] {
-            assert!(
-                matches!(Zone::parse(offset), Ok(Zone::Fixed(_))),
-                "{offset}"
-            );
+            assert!(matches!(Zone::parse(offset), Ok(Zone::Fixed(_))), "{offset}");
         }
         assert!(Zone::parse("+25:00").is_err());
         assert!(Zone::parse("").is_err());

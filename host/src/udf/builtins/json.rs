@@ -43,11 +43,8 @@ fn parse_path(path: &str) -> Result<Vec<String>, String> {
                 i = end;
             }
             '[' => {
-                let close = chars[i..]
-                    .iter()
-                    .position(|c| *c == ']')
-                    .map(|p| p + i)
-                    .ok_or_else(|| bad("missing ']'"))?;
+                let close =
+                    chars[i..].iter().position(|c| *c == ']').map(|p| p + i).ok_or_else(|| bad("missing ']'"))?;
                 let inner: String = chars[i + 1..close].iter().collect();
                 let inner = inner.trim();
                 let quoted = inner.len() >= 2
@@ -117,9 +114,7 @@ fn write_json(v: &Value, t: &DataType, out: &mut String) {
             }
         },
         Value::Date(days) => {
-            match chrono::NaiveDate::default()
-                .checked_add_signed(chrono::Duration::days(i64::from(*days)))
-            {
+            match chrono::NaiveDate::default().checked_add_signed(chrono::Duration::days(i64::from(*days))) {
                 Some(d) => quote(&d.format("%Y-%m-%d").to_string(), out),
                 None => {
                     let _ = write!(out, "{days}");
@@ -129,11 +124,8 @@ fn write_json(v: &Value, t: &DataType, out: &mut String) {
         Value::Time(ms) => {
             let ms = *ms;
             let (h, m, s, frac) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-            let text = if frac == 0 {
-                format!("{h:02}:{m:02}:{s:02}")
-            } else {
-                format!("{h:02}:{m:02}:{s:02}.{frac:03}")
-            };
+            let text =
+                if frac == 0 { format!("{h:02}:{m:02}:{s:02}") } else { format!("{h:02}:{m:02}:{s:02}.{frac:03}") };
             quote(&text, out);
         }
         Value::Array(items) => {
@@ -155,28 +147,18 @@ fn write_json(v: &Value, t: &DataType, out: &mut String) {
                 DataType::Map(_, v) => (**v).clone(),
                 _ => DataType::Null,
             };
-            let mut sorted: Vec<(String, &Value)> = entries
-                .iter()
-                .map(|(k, v)| (k.as_str().map_or_else(|| k.to_string(), str::to_string), v))
-                .collect();
+            let mut sorted: Vec<(String, &Value)> =
+                entries.iter().map(|(k, v)| (k.as_str().map_or_else(|| k.to_string(), str::to_string), v)).collect();
             sorted.sort_by(|a, b| a.0.cmp(&b.0));
             write_object(sorted.into_iter().map(|(k, v)| (k, v, vt.clone())), out);
         }
         Value::Struct(fields) => {
             let types: Vec<(String, DataType)> = match t {
-                DataType::Struct(fs) => fs
-                    .iter()
-                    .map(|f| (f.name.clone(), f.data_type.clone()))
-                    .collect(),
-                _ => (0..fields.len())
-                    .map(|i| (format!("F{i}"), DataType::Null))
-                    .collect(),
+                DataType::Struct(fs) => fs.iter().map(|f| (f.name.clone(), f.data_type.clone())).collect(),
+                _ => (0..fields.len()).map(|i| (format!("F{i}"), DataType::Null)).collect(),
             };
-            let mut named: Vec<(String, &Value, DataType)> = types
-                .into_iter()
-                .zip(fields.iter())
-                .map(|((n, t), v)| (n, v, t))
-                .collect();
+            let mut named: Vec<(String, &Value, DataType)> =
+                types.into_iter().zip(fields.iter()).map(|((n, t), v)| (n, v, t)).collect();
             named.sort_by(|a, b| a.0.cmp(&b.0));
             write_object(named.into_iter(), out);
         }
@@ -203,9 +185,7 @@ fn matches_json(v: &Value, node: &Json) -> bool {
         (Value::Boolean(a), Json::Bool(b)) => a == b,
         (Value::String(a), Json::String(b)) => **a == *b,
         (Value::Int(_) | Value::BigInt(_), Json::Number(n)) => n.as_i64() == v.as_i64(),
-        (Value::Double(_) | Value::Decimal(_), Json::Number(n)) => {
-            n.as_f64() == v.as_f64() && !n.is_i64()
-        }
+        (Value::Double(_) | Value::Decimal(_), Json::Number(n)) => n.as_f64() == v.as_f64() && !n.is_i64(),
         _ => false,
     }
 }
@@ -409,76 +389,37 @@ mod tests {
         assert!(e.errors[0].1.contains("must start with '$'"), "{e:?}");
         let (_, e) = call_row("EXTRACTJSONFIELD", vec![s(DOC), s("$.a[b]")]);
         assert!(e.errors[0].1.contains("subscript"), "{e:?}");
-        assert_eq!(
-            call_typed(
-                "EXTRACTJSONFIELD",
-                &[DataType::String, DataType::String],
-                vec![N, s("$")]
-            )
-            .0,
-            N
-        );
+        assert_eq!(call_typed("EXTRACTJSONFIELD", &[DataType::String, DataType::String], vec![N, s("$")]).0, N);
         let err = ret("EXTRACTJSONFIELD", &[DataType::Int, DataType::String]).unwrap_err();
-        assert!(err
-            .starts_with("function EXTRACTJSONFIELD does not accept parameters (INTEGER, STRING)"));
+        assert!(err.starts_with("function EXTRACTJSONFIELD does not accept parameters (INTEGER, STRING)"));
     }
 
     #[test]
     fn json_inspection() {
-        assert_eq!(
-            call("IS_JSON_STRING", vec![s("[1,2]")]),
-            Value::Boolean(true)
-        );
-        assert_eq!(
-            call("IS_JSON_STRING", vec![s("\"abc\"")]),
-            Value::Boolean(true)
-        );
-        assert_eq!(
-            call("IS_JSON_STRING", vec![s("abc")]),
-            Value::Boolean(false)
-        );
-        assert_eq!(
-            call_typed("IS_JSON_STRING", &[DataType::String], vec![N]).0,
-            Value::Boolean(false)
-        );
-        assert_eq!(
-            call("JSON_ARRAY_LENGTH", vec![s("[1,[2],{}]")]),
-            Value::Int(3)
-        );
+        assert_eq!(call("IS_JSON_STRING", vec![s("[1,2]")]), Value::Boolean(true));
+        assert_eq!(call("IS_JSON_STRING", vec![s("\"abc\"")]), Value::Boolean(true));
+        assert_eq!(call("IS_JSON_STRING", vec![s("abc")]), Value::Boolean(false));
+        assert_eq!(call_typed("IS_JSON_STRING", &[DataType::String], vec![N]).0, Value::Boolean(false));
+        assert_eq!(call("JSON_ARRAY_LENGTH", vec![s("[1,[2],{}]")]), Value::Int(3));
         assert_eq!(call("JSON_ARRAY_LENGTH", vec![s("{}")]), N);
         let (v, e) = call_row("JSON_ARRAY_LENGTH", vec![s("[")]);
         assert_eq!(v, N);
         assert_eq!(e.errors.len(), 1);
-        assert_eq!(
-            call("JSON_KEYS", vec![s(r#"{"b":1,"a":2}"#)]),
-            strs(&["b", "a"])
-        );
+        assert_eq!(call("JSON_KEYS", vec![s(r#"{"b":1,"a":2}"#)]), strs(&["b", "a"]));
         assert_eq!(call("JSON_KEYS", vec![s("[1]")]), N);
         assert_eq!(
             call("JSON_RECORDS", vec![s(r#"{"a":"x","b":[1]}"#)]),
             Value::Map(vec![(s("a"), s("\"x\"")), (s("b"), s("[1]"))])
         );
-        assert_eq!(
-            call("JSON_ITEMS", vec![s(r#"[1,"a",{"b":2}]"#)]),
-            strs(&["1", "\"a\"", r#"{"b":2}"#])
-        );
+        assert_eq!(call("JSON_ITEMS", vec![s(r#"[1,"a",{"b":2}]"#)]), strs(&["1", "\"a\"", r#"{"b":2}"#]));
         assert_eq!(call("JSON_ITEMS", vec![s("3")]), N);
     }
 
     #[test]
     fn json_concat() {
-        assert_eq!(
-            call("JSON_CONCAT", vec![s(r#"{"a":1}"#), s(r#"{"a":2,"b":3}"#)]),
-            s(r#"{"a":2,"b":3}"#)
-        );
-        assert_eq!(
-            call("JSON_CONCAT", vec![s("[1]"), s("[2,3]")]),
-            s("[1,2,3]")
-        );
-        assert_eq!(
-            call("JSON_CONCAT", vec![s("[1]"), s(r#"{"a":1}"#)]),
-            s(r#"[1,{"a":1}]"#)
-        );
+        assert_eq!(call("JSON_CONCAT", vec![s(r#"{"a":1}"#), s(r#"{"a":2,"b":3}"#)]), s(r#"{"a":2,"b":3}"#));
+        assert_eq!(call("JSON_CONCAT", vec![s("[1]"), s("[2,3]")]), s("[1,2,3]"));
+        assert_eq!(call("JSON_CONCAT", vec![s("[1]"), s(r#"{"a":1}"#)]), s(r#"[1,{"a":1}]"#));
         assert_eq!(call("JSON_CONCAT", vec![s("1"), s("2")]), s("[1,2]"));
         let t = [DataType::String, DataType::String];
         assert_eq!(call_typed("JSON_CONCAT", &t, vec![s("[1]"), N]).0, N);
@@ -488,35 +429,13 @@ mod tests {
     #[test]
     fn json_array_contains() {
         let j = s(r#"[1, 2.5, "x", true, null]"#);
-        assert_eq!(
-            call("JSON_ARRAY_CONTAINS", vec![j.clone(), Value::Int(1)]),
-            Value::Boolean(true)
-        );
-        assert_eq!(
-            call("JSON_ARRAY_CONTAINS", vec![j.clone(), Value::Double(2.5)]),
-            Value::Boolean(true)
-        );
-        assert_eq!(
-            call("JSON_ARRAY_CONTAINS", vec![j.clone(), s("x")]),
-            Value::Boolean(true)
-        );
-        assert_eq!(
-            call("JSON_ARRAY_CONTAINS", vec![j.clone(), Value::Boolean(true)]),
-            Value::Boolean(true)
-        );
-        assert_eq!(
-            call("JSON_ARRAY_CONTAINS", vec![j.clone(), Value::Int(3)]),
-            Value::Boolean(false)
-        );
-        assert_eq!(
-            call("JSON_ARRAY_CONTAINS", vec![s("{bad"), Value::Int(3)]),
-            Value::Boolean(false)
-        );
-        assert!(ret(
-            "JSON_ARRAY_CONTAINS",
-            &[DataType::String, arr_of(DataType::Int)]
-        )
-        .is_err());
+        assert_eq!(call("JSON_ARRAY_CONTAINS", vec![j.clone(), Value::Int(1)]), Value::Boolean(true));
+        assert_eq!(call("JSON_ARRAY_CONTAINS", vec![j.clone(), Value::Double(2.5)]), Value::Boolean(true));
+        assert_eq!(call("JSON_ARRAY_CONTAINS", vec![j.clone(), s("x")]), Value::Boolean(true));
+        assert_eq!(call("JSON_ARRAY_CONTAINS", vec![j.clone(), Value::Boolean(true)]), Value::Boolean(true));
+        assert_eq!(call("JSON_ARRAY_CONTAINS", vec![j.clone(), Value::Int(3)]), Value::Boolean(false));
+        assert_eq!(call("JSON_ARRAY_CONTAINS", vec![s("{bad"), Value::Int(3)]), Value::Boolean(false));
+        assert!(ret("JSON_ARRAY_CONTAINS", &[DataType::String, arr_of(DataType::Int)]).is_err());
     }
 
     #[test]
@@ -527,44 +446,19 @@ mod tests {
         assert_eq!(j(dec("12.30")), s("12.30"));
         assert_eq!(j(s("a\"b")), s(r#""a\"b""#));
         assert_eq!(j(Value::Boolean(false)), s("false"));
-        assert_eq!(
-            j(Value::Timestamp(1_600_000_000_000)),
-            s("\"2020-09-13T12:26:40.000\"")
-        );
+        assert_eq!(j(Value::Timestamp(1_600_000_000_000)), s("\"2020-09-13T12:26:40.000\""));
         assert_eq!(j(Value::Date(18_518)), s("\"2020-09-13\""));
         assert_eq!(j(Value::Time(44_800_000)), s("\"12:26:40\""));
-        assert_eq!(
-            j(Value::Bytes(std::sync::Arc::from(&[1u8, 2, 3][..]))),
-            s("\"AQID\"")
-        );
+        assert_eq!(j(Value::Bytes(std::sync::Arc::from(&[1u8, 2, 3][..]))), s("\"AQID\""));
         assert_eq!(j(arr(vec![Value::Int(1), N])), s("[1,null]"));
-        assert_eq!(
-            j(Value::Map(vec![
-                (s("b"), Value::Int(2)),
-                (s("a"), Value::Int(1))
-            ])),
-            s(r#"{"a":1,"b":2}"#)
-        );
+        assert_eq!(j(Value::Map(vec![(s("b"), Value::Int(2)), (s("a"), Value::Int(1))])), s(r#"{"a":1,"b":2}"#));
         let st = DataType::Struct(vec![
-            StructField {
-                name: "Z".into(),
-                data_type: DataType::Int,
-            },
-            StructField {
-                name: "A".into(),
-                data_type: DataType::String,
-            },
+            StructField { name: "Z".into(), data_type: DataType::Int },
+            StructField { name: "A".into(), data_type: DataType::String },
         ]);
-        let (v, _) = call_typed(
-            "TO_JSON_STRING",
-            &[st],
-            vec![Value::Struct(vec![Value::Int(1), s("x")])],
-        );
+        let (v, _) = call_typed("TO_JSON_STRING", &[st], vec![Value::Struct(vec![Value::Int(1), s("x")])]);
         assert_eq!(v, s(r#"{"A":"x","Z":1}"#));
-        assert_eq!(
-            call_typed("TO_JSON_STRING", &[DataType::Int], vec![N]).0,
-            s("null")
-        );
+        assert_eq!(call_typed("TO_JSON_STRING", &[DataType::Int], vec![N]).0, s("null"));
         assert!(ret("TO_JSON_STRING", &[]).is_err());
     }
 }

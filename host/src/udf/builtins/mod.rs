@@ -73,8 +73,7 @@ pub fn all() -> Vec<Arc<dyn ScalarUdf>> {
 /// Checks that `args` match `expected` exactly in count and (with widening) in type;
 /// the error names the function, the expected and the actual types.
 pub fn check_args(name: &str, args: &[DataType], expected: &[DataType]) -> Result<(), String> {
-    let fits =
-        args.len() == expected.len() && args.iter().zip(expected).all(|(a, e)| a.widens_to(e));
+    let fits = args.len() == expected.len() && args.iter().zip(expected).all(|(a, e)| a.widens_to(e));
     if fits {
         Ok(())
     } else {
@@ -83,50 +82,25 @@ pub fn check_args(name: &str, args: &[DataType], expected: &[DataType]) -> Resul
 }
 
 /// Picks the first of `variants` the arguments fit.
-pub fn check_variants(
-    name: &str,
-    args: &[DataType],
-    variants: &[&[DataType]],
-) -> Result<usize, String> {
+pub fn check_variants(name: &str, args: &[DataType], variants: &[&[DataType]]) -> Result<usize, String> {
     variants
         .iter()
-        .position(|v| {
-            v.len() == args.len() && args.iter().zip(v.iter()).all(|(a, e)| a.widens_to(e))
-        })
+        .position(|v| v.len() == args.len() && args.iter().zip(v.iter()).all(|(a, e)| a.widens_to(e)))
         .ok_or_else(|| mismatch(name, args, variants))
 }
 
 /// "Function FOO does not accept parameters (INTEGER). Valid: FOO(STRING)".
 pub fn mismatch(name: &str, args: &[DataType], variants: &[&[DataType]]) -> String {
-    let list = |ts: &[DataType]| {
-        ts.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let valid = variants
-        .iter()
-        .map(|v| format!("{name}({})", list(v)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "function {name} does not accept parameters ({}); valid: {valid}",
-        list(args)
-    )
+    let list = |ts: &[DataType]| ts.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    let valid = variants.iter().map(|v| format!("{name}({})", list(v))).collect::<Vec<_>>().join(", ");
+    format!("function {name} does not accept parameters ({}); valid: {valid}", list(args))
 }
 
 /// Like [`mismatch`], for generic signatures that `DataType` cannot spell
 /// (`ARRAY<T>`, variadic arguments): `valid` lists the documented variants.
 pub fn reject(name: &str, args: &[DataType], valid: &[&str]) -> String {
-    let given = args
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "function {name} does not accept parameters ({given}); valid: {}",
-        valid.join(", ")
-    )
+    let given = args.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    format!("function {name} does not accept parameters ({given}); valid: {}", valid.join(", "))
 }
 
 /// The element type of an `ARRAY<T>` argument (`NULL` counts as an array of anything).
@@ -140,9 +114,7 @@ pub fn element_type(t: &DataType) -> Option<DataType> {
 
 /// The common type of all of `types`, `NULL` for none.
 pub fn common_of(types: &[DataType]) -> Option<DataType> {
-    types
-        .iter()
-        .try_fold(DataType::Null, |acc, t| DataType::common_type(&acc, t))
+    types.iter().try_fold(DataType::Null, |acc, t| DataType::common_type(&acc, t))
 }
 
 /// Types whose values order (`GREATEST`, `ARRAY_MAX`, `ARRAY_SORT`...).
@@ -176,19 +148,13 @@ pub fn coerce(v: Value, to: &DataType) -> Value {
             let d = Decimal::from_i64(v.as_i64().unwrap_or_default());
             d.rescale(*scale).map(Value::Decimal).unwrap_or(v)
         }
-        (Value::Decimal(d), DataType::Decimal { scale, .. }) if d.scale != *scale => d
-            .rescale(*scale)
-            .map(Value::Decimal)
-            .unwrap_or(Value::Decimal(d)),
-        (Value::Array(items), DataType::Array(e)) => {
-            Value::Array(items.into_iter().map(|i| coerce(i, e)).collect())
+        (Value::Decimal(d), DataType::Decimal { scale, .. }) if d.scale != *scale => {
+            d.rescale(*scale).map(Value::Decimal).unwrap_or(Value::Decimal(d))
         }
-        (Value::Map(entries), DataType::Map(k, val)) => Value::Map(
-            entries
-                .into_iter()
-                .map(|(a, b)| (coerce(a, k), coerce(b, val)))
-                .collect(),
-        ),
+        (Value::Array(items), DataType::Array(e)) => Value::Array(items.into_iter().map(|i| coerce(i, e)).collect()),
+        (Value::Map(entries), DataType::Map(k, val)) => {
+            Value::Map(entries.into_iter().map(|(a, b)| (coerce(a, k), coerce(b, val))).collect())
+        }
         (v, _) => v,
     }
 }
@@ -204,14 +170,12 @@ pub fn same(a: &Value, b: &Value) -> bool {
 
 /// Reads a `STRING` argument.
 pub fn text(v: &Value) -> Result<&str, String> {
-    v.as_str()
-        .ok_or_else(|| format!("expected a STRING, got {v:?}"))
+    v.as_str().ok_or_else(|| format!("expected a STRING, got {v:?}"))
 }
 
 /// Reads an integer argument of any width.
 pub fn int(v: &Value) -> Result<i64, String> {
-    v.as_i64()
-        .ok_or_else(|| format!("expected an integer, got {v:?}"))
+    v.as_i64().ok_or_else(|| format!("expected an integer, got {v:?}"))
 }
 
 /// Reads an `INT` argument (a wider value is out of range, not a type error).
@@ -221,8 +185,7 @@ pub fn int32(v: &Value) -> Result<i32, String> {
 
 /// Reads a numeric argument as a double.
 pub fn float(v: &Value) -> Result<f64, String> {
-    v.as_f64()
-        .ok_or_else(|| format!("expected a number, got {v:?}"))
+    v.as_f64().ok_or_else(|| format!("expected a number, got {v:?}"))
 }
 
 /// Reads a numeric argument as a decimal (integers widen exactly).
@@ -230,9 +193,7 @@ pub fn decimal(v: &Value) -> Result<Decimal, String> {
     match v {
         Value::Decimal(d) => Ok(*d),
         Value::Int(_) | Value::BigInt(_) => Ok(Decimal::from_i64(v.as_i64().unwrap_or_default())),
-        Value::Double(f) => {
-            Decimal::parse(&f.to_string()).ok_or_else(|| format!("{f} is not a decimal"))
-        }
+        Value::Double(f) => Decimal::parse(&f.to_string()).ok_or_else(|| format!("{f} is not a decimal")),
         _ => Err(format!("expected a DECIMAL, got {v:?}")),
     }
 }
@@ -259,10 +220,7 @@ impl<T> Compiled<T> {
     const MAX_ENTRIES: usize = 256;
 
     pub fn new(compile: fn(&str) -> Result<T, String>) -> Compiled<T> {
-        Compiled {
-            map: HashMap::new(),
-            compile,
-        }
+        Compiled { map: HashMap::new(), compile }
     }
 
     pub fn get(&mut self, key: &str) -> Result<&T, String> {
@@ -290,32 +248,17 @@ pub(crate) mod testing {
     use crate::udf::{RowErrors, ScalarArgs, ScalarUdf};
 
     fn find(name: &str) -> std::sync::Arc<dyn ScalarUdf> {
-        all()
-            .into_iter()
-            .find(|f| f.name() == name)
-            .unwrap_or_else(|| panic!("no function {name}"))
+        all().into_iter().find(|f| f.name() == name).unwrap_or_else(|| panic!("no function {name}"))
     }
 
     /// Type-checks `types`, then calls `name` once with columns `cols` (all the same length).
-    pub fn call_cols(
-        name: &str,
-        types: &[DataType],
-        cols: Vec<Vec<Value>>,
-    ) -> (Vec<Value>, RowErrors) {
+    pub fn call_cols(name: &str, types: &[DataType], cols: Vec<Vec<Value>>) -> (Vec<Value>, RowErrors) {
         let f = find(name);
-        let ret = f
-            .return_type(types)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let ret = f.return_type(types).unwrap_or_else(|e| panic!("{name}: {e}"));
         let rows = cols.first().map_or(1, Vec::len);
         let mut errors = RowErrors::default();
         let out = f
-            .invoke(ScalarArgs {
-                args: &cols,
-                rows,
-                arg_types: types,
-                return_type: &ret,
-                errors: &mut errors,
-            })
+            .invoke(ScalarArgs { args: &cols, rows, arg_types: types, return_type: &ret, errors: &mut errors })
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(out.len(), rows, "{name} returned the wrong number of rows");
         (out, errors)
@@ -336,11 +279,7 @@ pub(crate) mod testing {
 
     /// Calls `name` on one row with explicit static types.
     pub fn call_typed(name: &str, types: &[DataType], args: Vec<Value>) -> (Value, RowErrors) {
-        let cols = if args.is_empty() {
-            Vec::new()
-        } else {
-            args.into_iter().map(|a| vec![a]).collect()
-        };
+        let cols = if args.is_empty() { Vec::new() } else { args.into_iter().map(|a| vec![a]).collect() };
         let (mut out, errors) = call_cols(name, types, cols);
         (out.remove(0), errors)
     }
@@ -385,11 +324,7 @@ mod tests {
         assert_eq!(before, names.len(), "duplicate built-in names");
         for f in &fs {
             assert_eq!(f.name(), f.name().to_ascii_uppercase());
-            assert!(
-                !f.description().is_empty(),
-                "{} has no description",
-                f.name()
-            );
+            assert!(!f.description().is_empty(), "{} has no description", f.name());
             assert!(!f.signatures().is_empty(), "{} has no signature", f.name());
         }
     }

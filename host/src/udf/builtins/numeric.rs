@@ -5,10 +5,7 @@
 use wasp_sql::value::Decimal;
 use wasp_sql::{DataType, Value};
 
-use super::{
-    check_args, check_variants, coerce, common_of, decimal, float, int, is_orderable, reject, text,
-    Builtin,
-};
+use super::{check_args, check_variants, coerce, common_of, decimal, float, int, is_orderable, reject, text, Builtin};
 use crate::udf::{per_row, per_row_strict};
 
 const D: DataType = DataType::Double;
@@ -39,11 +36,7 @@ fn round_decimal(d: Decimal, places: i32, mode: Mode) -> Option<Decimal> {
         // Every digit goes: the quotient is 0 and the remainder all of it.
         None => (0, d.unscaled, i128::MAX),
     };
-    let half = |r: i128| {
-        r.unsigned_abs()
-            .saturating_mul(2)
-            .cmp(&factor.unsigned_abs())
-    };
+    let half = |r: i128| r.unsigned_abs().saturating_mul(2).cmp(&factor.unsigned_abs());
     let q = match mode {
         Mode::Down => q,
         Mode::Ceiling => q + i128::from(r > 0),
@@ -105,10 +98,9 @@ fn round_type(name: &str, args: &[DataType]) -> Result<DataType, String> {
     match args {
         [t] => match t {
             DataType::Int | DataType::BigInt | DataType::Double | DataType::Null => Ok(L),
-            DataType::Decimal { precision, scale } => Ok(DataType::Decimal {
-                precision: (precision - scale + 1).clamp(1, 38),
-                scale: 0,
-            }),
+            DataType::Decimal { precision, scale } => {
+                Ok(DataType::Decimal { precision: (precision - scale + 1).clamp(1, 38), scale: 0 })
+            }
             _ => Err(valid(name)),
         },
         [t, places] if places.widens_to(&I) => match t {
@@ -127,32 +119,24 @@ fn round_type(name: &str, args: &[DataType]) -> Result<DataType, String> {
 /// The body shared by ROUND and TRUNC.
 fn round_row(row: &[Value], arg: &DataType, ret: &DataType, mode: Mode) -> Result<Value, String> {
     let places = match row.get(1) {
-        Some(p) => {
-            i32::try_from(int(p)?).map_err(|_| format!("{p:?} decimal places is out of range"))?
-        }
+        Some(p) => i32::try_from(int(p)?).map_err(|_| format!("{p:?} decimal places is out of range"))?,
         None => 0,
     };
     match ret {
         DataType::BigInt => match arg {
             DataType::Double => {
                 let v = float(&row[0])?;
-                Ok(Value::BigInt(if mode == Mode::HalfUp {
-                    java_round(v)
-                } else {
-                    v as i64
-                }))
+                Ok(Value::BigInt(if mode == Mode::HalfUp { java_round(v) } else { v as i64 }))
             }
             _ => Ok(Value::BigInt(int(&row[0])?)),
         },
         DataType::Double => Ok(Value::Double(round_double(float(&row[0])?, places, mode))),
         DataType::Decimal { scale, .. } => {
             let d = decimal(&row[0])?;
-            let r = round_decimal(d, places, mode)
-                .ok_or_else(|| format!("{d} rounded to {places} places overflows"))?;
+            let r =
+                round_decimal(d, places, mode).ok_or_else(|| format!("{d} rounded to {places} places overflows"))?;
             // ksqlDB keeps the declared scale of the result type.
-            r.rescale(*scale)
-                .map(Value::Decimal)
-                .ok_or_else(|| format!("{r} does not fit {ret}"))
+            r.rescale(*scale).map(Value::Decimal).ok_or_else(|| format!("{r} does not fit {ret}"))
         }
         other => Err(format!("internal: unexpected return type {other}")),
     }
@@ -186,11 +170,7 @@ fn ceil_floor(row: &[Value], ret: &DataType, mode: Mode) -> Result<Value, String
         }
         _ => {
             let v = float(&row[0])?;
-            Value::Double(if mode == Mode::Ceiling {
-                v.ceil()
-            } else {
-                v.floor()
-            })
+            Value::Double(if mode == Mode::Ceiling { v.ceil() } else { v.floor() })
         }
     })
 }
@@ -202,9 +182,7 @@ fn extreme_type(name: &str, args: &[DataType]) -> Result<DataType, String> {
         _ => Err(reject(
             name,
             args,
-            &[&format!(
-                "{name}(T, T, ...) for T a number, STRING, BYTES, DATE, TIME or TIMESTAMP"
-            )],
+            &[&format!("{name}(T, T, ...) for T a number, STRING, BYTES, DATE, TIME or TIMESTAMP")],
         )),
     }
 }
@@ -239,9 +217,7 @@ fn series(row: &[Value], ret: &DataType) -> Result<Value, String> {
     }
     let count = (i128::from(end) - i128::from(start)) / i128::from(step) + 1;
     if count > MAX_SERIES {
-        return Err(format!(
-            "GENERATE_SERIES would return {count} elements; the limit is {MAX_SERIES}"
-        ));
+        return Err(format!("GENERATE_SERIES would return {count} elements; the limit is {MAX_SERIES}"));
     }
     let int_elems = *ret == DataType::Array(Box::new(I));
     let items = (0..count as i64)
@@ -264,33 +240,18 @@ fn random() -> f64 {
 }
 
 fn geo_distance(row: &[Value]) -> Result<Value, String> {
-    let (lat1, lon1, lat2, lon2) = (
-        float(&row[0])?,
-        float(&row[1])?,
-        float(&row[2])?,
-        float(&row[3])?,
-    );
+    let (lat1, lon1, lat2, lon2) = (float(&row[0])?, float(&row[1])?, float(&row[2])?, float(&row[3])?);
     for lat in [lat1, lat2] {
         if !(-90.0..=90.0).contains(&lat) {
-            return Err(format!(
-                "valid latitude values for GEO_DISTANCE are in [-90, 90], got {lat}"
-            ));
+            return Err(format!("valid latitude values for GEO_DISTANCE are in [-90, 90], got {lat}"));
         }
     }
     for lon in [lon1, lon2] {
         if !(-180.0..=180.0).contains(&lon) {
-            return Err(format!(
-                "valid longitude values for GEO_DISTANCE are in [-180, 180], got {lon}"
-            ));
+            return Err(format!("valid longitude values for GEO_DISTANCE are in [-180, 180], got {lon}"));
         }
     }
-    let radius = match row
-        .get(4)
-        .map(text)
-        .transpose()?
-        .map(str::to_ascii_uppercase)
-        .as_deref()
-    {
+    let radius = match row.get(4).map(text).transpose()?.map(str::to_ascii_uppercase).as_deref() {
         None | Some("KM" | "KILOMETER" | "KILOMETERS" | "KILOMETRE" | "KILOMETRES") => 6371.0,
         Some("MI" | "MILE" | "MILES") => 3959.0,
         Some(other) => return Err(format!("GEO_DISTANCE unit must be KM or MI, got '{other}'")),
@@ -309,14 +270,10 @@ macro_rules! double_fn {
             category: "NUMERIC",
             description: $desc,
             signatures: &[concat!($name, "(value DOUBLE) -> DOUBLE")],
-            return_type: |args| {
-                check_args($name, args, &[DataType::Double]).map(|_| DataType::Double)
-            },
+            return_type: |args| check_args($name, args, &[DataType::Double]).map(|_| DataType::Double),
             eval: |args| {
                 let f: fn(f64) -> f64 = $f;
-                Ok(per_row_strict(args, |row| {
-                    Ok(Value::Double(f(float(&row[0])?)))
-                }))
+                Ok(per_row_strict(args, |row| Ok(Value::Double(f(float(&row[0])?)))))
             },
         }
     };
@@ -558,10 +515,7 @@ mod tests {
     }
 
     fn dt(p: u8, s: u8) -> DataType {
-        DataType::Decimal {
-            precision: p,
-            scale: s,
-        }
+        DataType::Decimal { precision: p, scale: s }
     }
 
     fn approx(v: Value, want: f64) {
@@ -581,16 +535,10 @@ mod tests {
         assert_eq!(ret("ABS", &[dt(4, 2)]), Ok(dt(4, 2)));
         assert_eq!(call_typed("ABS", &[DataType::Int], vec![N]).0, N);
         let err = ret("ABS", &[DataType::String]).unwrap_err();
-        assert!(
-            err.starts_with("function ABS does not accept parameters (STRING)"),
-            "{err}"
-        );
+        assert!(err.starts_with("function ABS does not accept parameters (STRING)"), "{err}");
         assert!(err.contains("ABS(DOUBLE)"));
         // A narrower value than declared (the planner widened INT to BIGINT).
-        assert_eq!(
-            call_typed("ABS", &[DataType::BigInt], vec![Value::Int(-4)]).0,
-            Value::BigInt(4)
-        );
+        assert_eq!(call_typed("ABS", &[DataType::BigInt], vec![Value::Int(-4)]).0, Value::BigInt(4));
     }
 
     #[test]
@@ -616,35 +564,18 @@ mod tests {
         assert_eq!(call("ROUND", vec![d(1.255), Value::Int(2)]), d(1.26));
         assert_eq!(call("ROUND", vec![d(-1.255), Value::Int(2)]), d(-1.25));
         assert_eq!(call("ROUND", vec![d(1234.5), Value::Int(-2)]), d(1200.0));
-        assert_eq!(
-            call("ROUND", vec![d(f64::NAN), Value::Int(2)]).to_string(),
-            "NaN"
-        );
+        assert_eq!(call("ROUND", vec![d(f64::NAN), Value::Int(2)]).to_string(), "NaN");
         assert_eq!(ret("ROUND", &[dt(5, 2)]), Ok(dt(4, 0)));
         assert_eq!(call("ROUND", vec![dec("123.45")]), dec("123"));
         assert_eq!(call("ROUND", vec![dec("123.50")]), dec("124"));
         assert_eq!(call("ROUND", vec![dec("-123.50")]), dec("-123"));
         assert_eq!(call("ROUND", vec![dec("-123.51")]), dec("-124"));
         assert_eq!(ret("ROUND", &[dt(5, 3), DataType::Int]), Ok(dt(5, 3)));
-        assert_eq!(
-            call("ROUND", vec![dec("12.345"), Value::Int(1)]),
-            dec("12.300")
-        );
-        assert_eq!(
-            call("ROUND", vec![dec("12.345"), Value::Int(-1)]),
-            dec("10.000")
-        );
-        assert_eq!(
-            call("ROUND", vec![Value::Int(1250), Value::Int(-2)]),
-            dec("1300")
-        );
-        assert_eq!(
-            call_typed("ROUND", &[DataType::Double, DataType::Int], vec![d(1.5), N]).0,
-            N
-        );
-        assert!(ret("ROUND", &[DataType::Double, DataType::Double])
-            .unwrap_err()
-            .contains("ROUND(DOUBLE, INT)"));
+        assert_eq!(call("ROUND", vec![dec("12.345"), Value::Int(1)]), dec("12.300"));
+        assert_eq!(call("ROUND", vec![dec("12.345"), Value::Int(-1)]), dec("10.000"));
+        assert_eq!(call("ROUND", vec![Value::Int(1250), Value::Int(-2)]), dec("1300"));
+        assert_eq!(call_typed("ROUND", &[DataType::Double, DataType::Int], vec![d(1.5), N]).0, N);
+        assert!(ret("ROUND", &[DataType::Double, DataType::Double]).unwrap_err().contains("ROUND(DOUBLE, INT)"));
         assert!(ret("ROUND", &[DataType::String]).is_err());
     }
 
@@ -655,10 +586,7 @@ mod tests {
         assert_eq!(call("TRUNC", vec![d(1.999), Value::Int(2)]), d(1.99));
         assert_eq!(call("TRUNC", vec![d(-1.999), Value::Int(2)]), d(-1.99));
         assert_eq!(call("TRUNC", vec![dec("12.345")]), dec("12"));
-        assert_eq!(
-            call("TRUNC", vec![dec("12.345"), Value::Int(2)]),
-            dec("12.340")
-        );
+        assert_eq!(call("TRUNC", vec![dec("12.345"), Value::Int(2)]), dec("12.340"));
         assert_eq!(call("TRUNC", vec![Value::BigInt(9)]), Value::BigInt(9));
     }
 
@@ -682,10 +610,7 @@ mod tests {
         approx(call("LOG", vec![d(100.0)]), 100f64.ln());
         approx(call("LOG", vec![Value::Int(10), Value::Int(1000)]), 3.0);
         approx(call("LOG", vec![Value::Int(2), d(8.0)]), 3.0);
-        assert_eq!(
-            call("POWER", vec![Value::Int(2), Value::Int(10)]),
-            d(1024.0)
-        );
+        assert_eq!(call("POWER", vec![Value::Int(2), Value::Int(10)]), d(1024.0));
         approx(call("POWER", vec![d(4.0), d(0.5)]), 2.0);
         approx(call("SIN", vec![d(std::f64::consts::FRAC_PI_2)]), 1.0);
         approx(call("COS", vec![d(0.0)]), 1.0);
@@ -694,10 +619,7 @@ mod tests {
         approx(call("ASIN", vec![d(1.0)]), std::f64::consts::FRAC_PI_2);
         approx(call("ACOS", vec![d(1.0)]), 0.0);
         approx(call("ATAN", vec![d(1.0)]), std::f64::consts::FRAC_PI_4);
-        approx(
-            call("ATAN2", vec![d(1.0), d(1.0)]),
-            std::f64::consts::FRAC_PI_4,
-        );
+        approx(call("ATAN2", vec![d(1.0), d(1.0)]), std::f64::consts::FRAC_PI_4);
         approx(call("SINH", vec![d(0.0)]), 0.0);
         approx(call("COSH", vec![d(0.0)]), 1.0);
         approx(call("TANH", vec![d(0.0)]), 0.0);
@@ -723,42 +645,20 @@ mod tests {
 
     #[test]
     fn greatest_least() {
-        assert_eq!(
-            call(
-                "GREATEST",
-                vec![Value::Int(1), Value::Int(5), Value::Int(3)]
-            ),
-            Value::Int(5)
-        );
-        assert_eq!(
-            call("LEAST", vec![Value::Int(1), Value::Int(5), Value::Int(3)]),
-            Value::Int(1)
-        );
+        assert_eq!(call("GREATEST", vec![Value::Int(1), Value::Int(5), Value::Int(3)]), Value::Int(5));
+        assert_eq!(call("LEAST", vec![Value::Int(1), Value::Int(5), Value::Int(3)]), Value::Int(1));
         assert_eq!(call("GREATEST", vec![Value::Int(1), d(2.5)]), d(2.5));
         assert_eq!(call("GREATEST", vec![Value::Int(3), d(2.5)]), d(3.0));
         assert_eq!(call("LEAST", vec![s("b"), s("a")]), s("a"));
         let t = [DataType::Int, DataType::Int];
-        assert_eq!(
-            call_typed("GREATEST", &t, vec![N, Value::Int(2)]).0,
-            Value::Int(2)
-        );
+        assert_eq!(call_typed("GREATEST", &t, vec![N, Value::Int(2)]).0, Value::Int(2));
         assert_eq!(call_typed("GREATEST", &t, vec![N, N]).0, N);
+        assert_eq!(ret("GREATEST", &[DataType::Int, DataType::BigInt]), Ok(DataType::BigInt));
         assert_eq!(
-            ret("GREATEST", &[DataType::Int, DataType::BigInt]),
-            Ok(DataType::BigInt)
-        );
-        assert_eq!(
-            call_typed(
-                "GREATEST",
-                &[DataType::Int, DataType::BigInt],
-                vec![Value::Int(9), Value::BigInt(2)]
-            )
-            .0,
+            call_typed("GREATEST", &[DataType::Int, DataType::BigInt], vec![Value::Int(9), Value::BigInt(2)]).0,
             Value::BigInt(9)
         );
-        assert!(ret("GREATEST", &[DataType::Int, DataType::String])
-            .unwrap_err()
-            .contains("GREATEST(T, T, ...)"));
+        assert!(ret("GREATEST", &[DataType::Int, DataType::String]).unwrap_err().contains("GREATEST(T, T, ...)"));
         assert!(ret("LEAST", &[DataType::Boolean]).is_err());
     }
 
@@ -773,60 +673,33 @@ mod tests {
             arr(vec![Value::Int(3), Value::Int(2), Value::Int(1)])
         );
         assert_eq!(
-            call(
-                "GENERATE_SERIES",
-                vec![Value::Int(0), Value::Int(9), Value::Int(4)]
-            ),
+            call("GENERATE_SERIES", vec![Value::Int(0), Value::Int(9), Value::Int(4)]),
             arr(vec![Value::Int(0), Value::Int(4), Value::Int(8)])
         );
-        assert_eq!(
-            call("GENERATE_SERIES", vec![Value::BigInt(5), Value::BigInt(5)]),
-            arr(vec![Value::BigInt(5)])
-        );
-        assert_eq!(
-            ret("GENERATE_SERIES", &[DataType::Int, DataType::BigInt]),
-            Ok(arr_of(DataType::BigInt))
-        );
-        let (v, e) = call_row(
-            "GENERATE_SERIES",
-            vec![Value::Int(1), Value::Int(5), Value::Int(0)],
-        );
+        assert_eq!(call("GENERATE_SERIES", vec![Value::BigInt(5), Value::BigInt(5)]), arr(vec![Value::BigInt(5)]));
+        assert_eq!(ret("GENERATE_SERIES", &[DataType::Int, DataType::BigInt]), Ok(arr_of(DataType::BigInt)));
+        let (v, e) = call_row("GENERATE_SERIES", vec![Value::Int(1), Value::Int(5), Value::Int(0)]);
         assert_eq!(v, N);
         assert!(e.errors[0].1.contains("cannot be zero"));
-        let (_, e) = call_row(
-            "GENERATE_SERIES",
-            vec![Value::Int(1), Value::Int(5), Value::Int(-1)],
-        );
+        let (_, e) = call_row("GENERATE_SERIES", vec![Value::Int(1), Value::Int(5), Value::Int(-1)]);
         assert!(e.errors[0].1.contains("wrong sign"));
-        let (_, e) = call_row(
-            "GENERATE_SERIES",
-            vec![Value::BigInt(0), Value::BigInt(i64::MAX)],
-        );
+        let (_, e) = call_row("GENERATE_SERIES", vec![Value::BigInt(0), Value::BigInt(i64::MAX)]);
         assert!(e.errors[0].1.contains("limit"));
         assert!(ret("GENERATE_SERIES", &[DataType::Double, DataType::Double]).is_err());
     }
 
     #[test]
     fn geo_distance() {
-        let (v, _) = call_row(
-            "GEO_DISTANCE",
-            vec![d(37.4439), d(-122.1663), d(51.5257), d(-0.1122)],
-        );
+        let (v, _) = call_row("GEO_DISTANCE", vec![d(37.4439), d(-122.1663), d(51.5257), d(-0.1122)]);
         let km = v.as_f64().unwrap_or_default();
         assert!((km - 8634.6).abs() < 1.0, "{km}");
-        let (v, _) = call_row(
-            "GEO_DISTANCE",
-            vec![d(37.4439), d(-122.1663), d(51.5257), d(-0.1122), s("mi")],
-        );
+        let (v, _) = call_row("GEO_DISTANCE", vec![d(37.4439), d(-122.1663), d(51.5257), d(-0.1122), s("mi")]);
         let mi = v.as_f64().unwrap_or_default();
         assert!((mi - 5365.0).abs() < 2.0, "{mi}");
         let (v, e) = call_row("GEO_DISTANCE", vec![d(91.0), d(0.0), d(0.0), d(0.0)]);
         assert_eq!(v, N);
         assert!(e.errors[0].1.contains("latitude"));
-        let (_, e) = call_row(
-            "GEO_DISTANCE",
-            vec![d(1.0), d(0.0), d(0.0), d(0.0), s("parsec")],
-        );
+        let (_, e) = call_row("GEO_DISTANCE", vec![d(1.0), d(0.0), d(0.0), d(0.0), s("parsec")]);
         assert!(e.errors[0].1.contains("KM or MI"));
     }
 

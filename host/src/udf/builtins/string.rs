@@ -64,11 +64,7 @@ fn chars_of(s: &str) -> Vec<char> {
 /// ksqlDB's start index for `SUBSTRING`: 1-based, 0 counts as 1, negative from the end.
 fn start_index(len: usize, pos: i64) -> usize {
     let len = len as i64;
-    let start = if pos < 0 {
-        (len + pos).max(0)
-    } else {
-        (pos - 1).min(len).max(0)
-    };
+    let start = if pos < 0 { (len + pos).max(0) } else { (pos - 1).min(len).max(0) };
     start as usize
 }
 
@@ -98,11 +94,7 @@ fn pad(input: &Value, len: &Value, padding: &Value, left: bool) -> Result<Value,
                 return Ok(Value::Null);
             }
             let input: Vec<char> = input.chars().collect();
-            let fill: Vec<char> = padding
-                .chars()
-                .cycle()
-                .take(target.saturating_sub(input.len()))
-                .collect();
+            let fill: Vec<char> = padding.chars().cycle().take(target.saturating_sub(input.len())).collect();
             let out: String = if left {
                 fill.iter().chain(input.iter()).take(target).collect()
             } else {
@@ -114,25 +106,11 @@ fn pad(input: &Value, len: &Value, padding: &Value, left: bool) -> Result<Value,
             if padding.is_empty() {
                 return Ok(Value::Null);
             }
-            let fill: Vec<u8> = padding
-                .iter()
-                .copied()
-                .cycle()
-                .take(target.saturating_sub(input.len()))
-                .collect();
+            let fill: Vec<u8> = padding.iter().copied().cycle().take(target.saturating_sub(input.len())).collect();
             let out: Vec<u8> = if left {
-                fill.iter()
-                    .chain(input.iter())
-                    .take(target)
-                    .copied()
-                    .collect()
+                fill.iter().chain(input.iter()).take(target).copied().collect()
             } else {
-                input
-                    .iter()
-                    .chain(fill.iter())
-                    .take(target)
-                    .copied()
-                    .collect()
+                input.iter().chain(fill.iter()).take(target).copied().collect()
             };
             Ok(Value::Bytes(Arc::from(out)))
         }
@@ -150,12 +128,7 @@ struct Masker {
 }
 
 impl Masker {
-    const DEFAULT: Masker = Masker {
-        upper: Some('X'),
-        lower: Some('x'),
-        digit: Some('n'),
-        other: Some('-'),
-    };
+    const DEFAULT: Masker = Masker { upper: Some('X'), lower: Some('x'), digit: Some('n'), other: Some('-') };
 
     /// Reads the optional four mask arguments starting at `from`.
     fn from_args(row: &[Value], from: usize) -> Result<Masker, String> {
@@ -170,9 +143,7 @@ impl Masker {
                     let mut cs = s.chars();
                     match (cs.next(), cs.next()) {
                         (Some(c), None) => Ok(Some(c)),
-                        _ => Err(format!(
-                            "invalid mask character: must be a single character, but was '{s}'"
-                        )),
+                        _ => Err(format!("invalid mask character: must be a single character, but was '{s}'")),
                     }
                 }
             }
@@ -204,28 +175,18 @@ impl Masker {
 }
 
 fn mask_types(name: &str, args: &[DataType], with_count: bool) -> Result<DataType, String> {
-    let variants: [&[DataType]; 2] = if with_count {
-        [&[S, I], &[S, I, S, S, S, S]]
-    } else {
-        [&[S], &[S, S, S, S, S]]
-    };
+    let variants: [&[DataType]; 2] = if with_count { [&[S, I], &[S, I, S, S, S, S]] } else { [&[S], &[S, S, S, S, S]] };
     check_variants(name, args, &variants).map(|_| S)
 }
 
 /// The part of the MASK_LEFT family that differs: which chars of `n` to mask.
-fn mask_part(
-    name: &'static str,
-    row: &[Value],
-    f: fn(&[char], usize, &Masker) -> String,
-) -> Result<Value, String> {
+fn mask_part(name: &'static str, row: &[Value], f: fn(&[char], usize, &Masker) -> String) -> Result<Value, String> {
     if row[0].is_null() || row[1].is_null() {
         return Ok(Value::Null);
     }
     let n = int(&row[1])?;
     if n < 0 {
-        return Err(format!(
-            "function {name} requires a non-negative number of characters to mask or skip"
-        ));
+        return Err(format!("function {name} requires a non-negative number of characters to mask or skip"));
     }
     let masker = Masker::from_args(row, 2)?;
     let chars = chars_of(text(&row[0])?);
@@ -251,16 +212,11 @@ fn decode(input: &str, encoding: &str) -> Result<Vec<u8>, String> {
                 .collect()
         }
         "utf8" => Ok(input.as_bytes().to_vec()),
-        "ascii" => Ok(input
-            .chars()
-            .map(|c| if c.is_ascii() { c as u8 } else { b'?' })
-            .collect()),
+        "ascii" => Ok(input.chars().map(|c| if c.is_ascii() { c as u8 } else { b'?' }).collect()),
         "base64" => base64::engine::general_purpose::STANDARD
             .decode(input.trim_end_matches('\n'))
             .map_err(|e| format!("'{input}' is not valid base64: {e}")),
-        other => Err(format!(
-            "unsupported encoding '{other}': supported are hex, utf8, ascii and base64"
-        )),
+        other => Err(format!("unsupported encoding '{other}': supported are hex, utf8, ascii and base64")),
     }
 }
 
@@ -272,10 +228,7 @@ fn strip_hex(input: &str) -> String {
         }
         return rest.to_string();
     }
-    if input.len() >= 3
-        && (input.starts_with("x'") || input.starts_with("X'"))
-        && input.ends_with('\'')
-    {
+    if input.len() >= 3 && (input.starts_with("x'") || input.starts_with("X'")) && input.ends_with('\'') {
         return input[2..input.len() - 1].to_string();
     }
     input.to_string()
@@ -285,14 +238,9 @@ fn encode(data: &[u8], encoding: &str) -> Result<String, String> {
     match encoding.to_ascii_lowercase().as_str() {
         "hex" => Ok(data.iter().map(|b| format!("{b:02x}")).collect()),
         "utf8" => Ok(String::from_utf8_lossy(data).into_owned()),
-        "ascii" => Ok(data
-            .iter()
-            .map(|&b| if b.is_ascii() { b as char } else { '\u{FFFD}' })
-            .collect()),
+        "ascii" => Ok(data.iter().map(|&b| if b.is_ascii() { b as char } else { '\u{FFFD}' }).collect()),
         "base64" => Ok(base64::engine::general_purpose::STANDARD.encode(data)),
-        other => Err(format!(
-            "unsupported encoding '{other}': supported are hex, utf8, ascii and base64"
-        )),
+        other => Err(format!("unsupported encoding '{other}': supported are hex, utf8, ascii and base64")),
     }
 }
 
@@ -302,10 +250,7 @@ fn split_str(s: &str, delim: &str) -> Vec<Value> {
         if s.is_empty() {
             return vec![Value::string("")];
         }
-        return s
-            .chars()
-            .map(|c| Value::string(c.encode_utf8(&mut [0; 4])))
-            .collect();
+        return s.chars().map(|c| Value::string(c.encode_utf8(&mut [0; 4]))).collect();
     }
     s.split(delim).map(Value::string).collect()
 }
@@ -372,12 +317,9 @@ fn instr(row: &[Value]) -> Result<Value, String> {
         let rhay: Vec<char> = hay.iter().rev().copied().collect();
         let rneedle: Vec<char> = needle.iter().rev().copied().collect();
         let p = -pos;
-        nth_index(&rhay, &rneedle, (p - 1) as usize, occurrence)
-            .map(|i| len - i as i64 - needle.len() as i64 + 1)
+        nth_index(&rhay, &rneedle, (p - 1) as usize, occurrence).map(|i| len - i as i64 - needle.len() as i64 + 1)
     };
-    Ok(Value::Int(
-        result.and_then(|r| i32::try_from(r).ok()).unwrap_or(0),
-    ))
+    Ok(Value::Int(result.and_then(|r| i32::try_from(r).ok()).unwrap_or(0)))
 }
 
 fn initcap(s: &str) -> String {
@@ -400,10 +342,7 @@ fn initcap(s: &str) -> String {
 fn chr(v: &Value) -> Value {
     match v {
         Value::String(s) => {
-            let hex = s
-                .strip_prefix("\\u")
-                .or_else(|| s.strip_prefix("U+"))
-                .filter(|h| h.len() >= 4);
+            let hex = s.strip_prefix("\\u").or_else(|| s.strip_prefix("U+")).filter(|h| h.len() >= 4);
             let Some(hex) = hex else { return Value::Null };
             // Java unescapes `\uXXXX` and keeps what follows; a surrogate pair needs both.
             let (code, rest) = hex.split_at(4);
@@ -412,11 +351,7 @@ fn chr(v: &Value) -> Value {
                 None => Value::Null,
             }
         }
-        v => match v
-            .as_i64()
-            .and_then(|c| u32::try_from(c).ok())
-            .and_then(char::from_u32)
-        {
+        v => match v.as_i64().and_then(|c| u32::try_from(c).ok()).and_then(char::from_u32) {
             Some(c) => Value::string(c.encode_utf8(&mut [0; 4])),
             None => Value::Null,
         },
@@ -1010,53 +945,28 @@ mod tests {
         assert_eq!(call("LCASE", vec![s("ÄBC")]), s("äbc"));
         assert_eq!(call_typed("UCASE", &[DataType::String], vec![N]).0, N);
         let err = ret("UCASE", &[DataType::Int]).unwrap_err();
-        assert!(
-            err.starts_with("function UCASE does not accept parameters (INTEGER)"),
-            "{err}"
-        );
+        assert!(err.starts_with("function UCASE does not accept parameters (INTEGER)"), "{err}");
         assert!(err.contains("UCASE(STRING)"), "{err}");
     }
 
     #[test]
     fn concat_skips_nulls() {
         assert_eq!(call("CONCAT", vec![s("a"), s("b"), s("c")]), s("abc"));
-        assert_eq!(
-            call_typed(
-                "CONCAT",
-                &[DataType::String, DataType::String],
-                vec![s("a"), N]
-            )
-            .0,
-            s("a")
-        );
-        assert_eq!(
-            call_typed("CONCAT", &[DataType::String, DataType::String], vec![N, N]).0,
-            s("")
-        );
+        assert_eq!(call_typed("CONCAT", &[DataType::String, DataType::String], vec![s("a"), N]).0, s("a"));
+        assert_eq!(call_typed("CONCAT", &[DataType::String, DataType::String], vec![N, N]).0, s(""));
         assert_eq!(call("CONCAT", vec![b(b"ab"), b(b"c")]), b(b"abc"));
-        assert!(ret("CONCAT", &[DataType::String, DataType::Int])
-            .unwrap_err()
-            .contains("CONCAT(STRING, ...)"));
+        assert!(ret("CONCAT", &[DataType::String, DataType::Int]).unwrap_err().contains("CONCAT(STRING, ...)"));
         assert!(ret("CONCAT", &[]).is_err());
-        assert_eq!(
-            ret("CONCAT", &[DataType::Null, DataType::String]),
-            Ok(DataType::String)
-        );
+        assert_eq!(ret("CONCAT", &[DataType::Null, DataType::String]), Ok(DataType::String));
     }
 
     #[test]
     fn concat_ws() {
         assert_eq!(call("CONCAT_WS", vec![s(", "), s("a"), s("b")]), s("a, b"));
         let t = [DataType::String, DataType::String, DataType::String];
-        assert_eq!(
-            call_typed("CONCAT_WS", &t, vec![s("-"), N, s("b")]).0,
-            s("b")
-        );
+        assert_eq!(call_typed("CONCAT_WS", &t, vec![s("-"), N, s("b")]).0, s("b"));
         assert_eq!(call_typed("CONCAT_WS", &t, vec![N, s("a"), s("b")]).0, N);
-        assert_eq!(
-            call("CONCAT_WS", vec![b(b"|"), b(b"a"), b(b"b")]),
-            b(b"a|b")
-        );
+        assert_eq!(call("CONCAT_WS", vec![b(b"|"), b(b"a"), b(b"b")]), b(b"a|b"));
         assert!(ret("CONCAT_WS", &[DataType::String]).is_err());
     }
 
@@ -1072,9 +982,7 @@ mod tests {
     #[test]
     fn substring_follows_ksqldb() {
         let sub = |str: &str, pos: i32| call("SUBSTRING", vec![s(str), Value::Int(pos)]);
-        let sub3 = |str: &str, pos: i32, len: i32| {
-            call("SUBSTRING", vec![s(str), Value::Int(pos), Value::Int(len)])
-        };
+        let sub3 = |str: &str, pos: i32, len: i32| call("SUBSTRING", vec![s(str), Value::Int(pos), Value::Int(len)]);
         assert_eq!(sub("alice", 2), s("lice"));
         assert_eq!(sub3("alice", 2, 3), s("lic"));
         assert_eq!(sub3("alice", 0, 2), s("al"));
@@ -1085,18 +993,9 @@ mod tests {
         assert_eq!(sub("alice", 10), s(""));
         assert_eq!(sub3("alice", 2, -1), s(""));
         assert_eq!(sub3("héllo", 2, 2), s("él"));
-        assert_eq!(
-            call(
-                "SUBSTRING",
-                vec![b(&[1, 2, 3, 4]), Value::Int(2), Value::Int(2)]
-            ),
-            b(&[2, 3])
-        );
+        assert_eq!(call("SUBSTRING", vec![b(&[1, 2, 3, 4]), Value::Int(2), Value::Int(2)]), b(&[2, 3]));
         let t = [DataType::String, DataType::Int, DataType::Int];
-        assert_eq!(
-            call_typed("SUBSTRING", &t, vec![s("abc"), Value::Int(1), N]).0,
-            N
-        );
+        assert_eq!(call_typed("SUBSTRING", &t, vec![s("abc"), Value::Int(1), N]).0, N);
         assert!(ret("SUBSTRING", &[DataType::String, DataType::BigInt]).is_err());
         assert!(ret("SUBSTRING", &[DataType::String]).is_err());
     }
@@ -1120,45 +1019,21 @@ mod tests {
         assert_eq!(lpad("Foo", 5, ""), N);
         assert_eq!(rpad("Foo", 7, "Bar"), s("FooBarB"));
         assert_eq!(rpad("Foo", 2, "Bar"), s("Fo"));
-        assert_eq!(
-            call("LPAD", vec![b(&[1]), Value::Int(3), b(&[0])]),
-            b(&[0, 0, 1])
-        );
-        assert_eq!(
-            call("RPAD", vec![b(&[1]), Value::Int(3), b(&[0])]),
-            b(&[1, 0, 0])
-        );
+        assert_eq!(call("LPAD", vec![b(&[1]), Value::Int(3), b(&[0])]), b(&[0, 0, 1]));
+        assert_eq!(call("RPAD", vec![b(&[1]), Value::Int(3), b(&[0])]), b(&[1, 0, 0]));
         assert!(ret("LPAD", &[DataType::String, DataType::Int, DataType::Bytes]).is_err());
     }
 
     #[test]
     fn replace_and_regexp_replace() {
-        assert_eq!(
-            call("REPLACE", vec![s("a.b.c"), s("."), s("-")]),
-            s("a-b-c")
-        );
+        assert_eq!(call("REPLACE", vec![s("a.b.c"), s("."), s("-")]), s("a-b-c"));
         assert_eq!(call("REPLACE", vec![s("abc"), s(""), s("x")]), s("xaxbxcx"));
-        assert_eq!(
-            call("REGEXP_REPLACE", vec![s("a1b22c"), s("[0-9]+"), s("#")]),
-            s("a#b#c")
-        );
-        assert_eq!(
-            call(
-                "REGEXP_REPLACE",
-                vec![s("john smith"), s("(\\w+) (\\w+)"), s("$2a, $1")]
-            ),
-            s("smitha, john")
-        );
-        assert_eq!(
-            call("REGEXP_REPLACE", vec![s("cost"), s("cost"), s("\\$5")]),
-            s("$5")
-        );
+        assert_eq!(call("REGEXP_REPLACE", vec![s("a1b22c"), s("[0-9]+"), s("#")]), s("a#b#c"));
+        assert_eq!(call("REGEXP_REPLACE", vec![s("john smith"), s("(\\w+) (\\w+)"), s("$2a, $1")]), s("smitha, john"));
+        assert_eq!(call("REGEXP_REPLACE", vec![s("cost"), s("cost"), s("\\$5")]), s("$5"));
         let (v, errors) = call_row("REGEXP_REPLACE", vec![s("x"), s("("), s("y")]);
         assert_eq!(v, N);
-        assert!(
-            errors.errors[0].1.contains("invalid regular expression"),
-            "{errors:?}"
-        );
+        assert!(errors.errors[0].1.contains("invalid regular expression"), "{errors:?}");
     }
 
     #[test]
@@ -1177,93 +1052,33 @@ mod tests {
 
     #[test]
     fn regexp_extract() {
-        assert_eq!(
-            call("REGEXP_EXTRACT", vec![s("\\d+"), s("ab123cd45")]),
-            s("123")
-        );
-        assert_eq!(
-            call(
-                "REGEXP_EXTRACT",
-                vec![s("(\\w)(\\d+)"), s("ab123"), Value::Int(2)]
-            ),
-            s("123")
-        );
-        assert_eq!(
-            call(
-                "REGEXP_EXTRACT",
-                vec![s("(\\w)(\\d+)"), s("ab123"), Value::Int(3)]
-            ),
-            N
-        );
+        assert_eq!(call("REGEXP_EXTRACT", vec![s("\\d+"), s("ab123cd45")]), s("123"));
+        assert_eq!(call("REGEXP_EXTRACT", vec![s("(\\w)(\\d+)"), s("ab123"), Value::Int(2)]), s("123"));
+        assert_eq!(call("REGEXP_EXTRACT", vec![s("(\\w)(\\d+)"), s("ab123"), Value::Int(3)]), N);
         assert_eq!(call("REGEXP_EXTRACT", vec![s("z"), s("abc")]), N);
-        assert_eq!(
-            call("REGEXP_EXTRACT_ALL", vec![s("\\d+"), s("a1b22c333")]),
-            strs(&["1", "22", "333"])
-        );
-        assert_eq!(
-            call(
-                "REGEXP_EXTRACT_ALL",
-                vec![s("(\\w)(\\d)"), s("a1b2"), Value::Int(1)]
-            ),
-            strs(&["a", "b"])
-        );
-        assert_eq!(
-            call("REGEXP_EXTRACT_ALL", vec![s("z"), s("abc")]),
-            strs(&[])
-        );
-        assert!(ret(
-            "REGEXP_EXTRACT",
-            &[DataType::String, DataType::String, DataType::String]
-        )
-        .is_err());
+        assert_eq!(call("REGEXP_EXTRACT_ALL", vec![s("\\d+"), s("a1b22c333")]), strs(&["1", "22", "333"]));
+        assert_eq!(call("REGEXP_EXTRACT_ALL", vec![s("(\\w)(\\d)"), s("a1b2"), Value::Int(1)]), strs(&["a", "b"]));
+        assert_eq!(call("REGEXP_EXTRACT_ALL", vec![s("z"), s("abc")]), strs(&[]));
+        assert!(ret("REGEXP_EXTRACT", &[DataType::String, DataType::String, DataType::String]).is_err());
     }
 
     #[test]
     fn regexp_split() {
-        assert_eq!(
-            call("REGEXP_SPLIT_TO_ARRAY", vec![s("a.b|c"), s("[.|]")]),
-            strs(&["a", "b", "c"])
-        );
-        assert_eq!(
-            call("REGEXP_SPLIT_TO_ARRAY", vec![s(",a,,b,"), s(",")]),
-            strs(&["", "a", "", "b", ""])
-        );
-        assert_eq!(
-            call("REGEXP_SPLIT_TO_ARRAY", vec![s("abc"), s("")]),
-            strs(&["a", "b", "c"])
-        );
-        assert_eq!(
-            call("REGEXP_SPLIT_TO_ARRAY", vec![s("abc"), s("x*")]),
-            strs(&["a", "b", "c"])
-        );
+        assert_eq!(call("REGEXP_SPLIT_TO_ARRAY", vec![s("a.b|c"), s("[.|]")]), strs(&["a", "b", "c"]));
+        assert_eq!(call("REGEXP_SPLIT_TO_ARRAY", vec![s(",a,,b,"), s(",")]), strs(&["", "a", "", "b", ""]));
+        assert_eq!(call("REGEXP_SPLIT_TO_ARRAY", vec![s("abc"), s("")]), strs(&["a", "b", "c"]));
+        assert_eq!(call("REGEXP_SPLIT_TO_ARRAY", vec![s("abc"), s("x*")]), strs(&["a", "b", "c"]));
     }
 
     #[test]
     fn split() {
-        assert_eq!(
-            call("SPLIT", vec![s("a,b,,c,"), s(",")]),
-            strs(&["a", "b", "", "c", ""])
-        );
+        assert_eq!(call("SPLIT", vec![s("a,b,,c,"), s(",")]), strs(&["a", "b", "", "c", ""]));
         assert_eq!(call("SPLIT", vec![s("a.b"), s(".")]), strs(&["a", "b"]));
         assert_eq!(call("SPLIT", vec![s("abc"), s("")]), strs(&["a", "b", "c"]));
         assert_eq!(call("SPLIT", vec![s("abc"), s("x")]), strs(&["abc"]));
-        assert_eq!(
-            call("SPLIT", vec![b(&[1, 0, 2]), b(&[0])]),
-            arr(vec![b(&[1]), b(&[2])])
-        );
-        assert_eq!(
-            ret("SPLIT", &[DataType::Bytes, DataType::Bytes]),
-            Ok(arr_of(DataType::Bytes))
-        );
-        assert_eq!(
-            call_typed(
-                "SPLIT",
-                &[DataType::String, DataType::String],
-                vec![N, s(",")]
-            )
-            .0,
-            N
-        );
+        assert_eq!(call("SPLIT", vec![b(&[1, 0, 2]), b(&[0])]), arr(vec![b(&[1]), b(&[2])]));
+        assert_eq!(ret("SPLIT", &[DataType::Bytes, DataType::Bytes]), Ok(arr_of(DataType::Bytes)));
+        assert_eq!(call_typed("SPLIT", &[DataType::String, DataType::String], vec![N, s(",")]).0, N);
     }
 
     #[test]
@@ -1277,9 +1092,7 @@ mod tests {
     #[test]
     fn instr() {
         let i2 = |a: &str, b: &str| call("INSTR", vec![s(a), s(b)]);
-        let i4 = |a: &str, b: &str, p: i32, o: i32| {
-            call("INSTR", vec![s(a), s(b), Value::Int(p), Value::Int(o)])
-        };
+        let i4 = |a: &str, b: &str, p: i32, o: i32| call("INSTR", vec![s(a), s(b), Value::Int(p), Value::Int(o)]);
         assert_eq!(i2("CORPORATE FLOOR", "OR"), Value::Int(2));
         assert_eq!(i4("CORPORATE FLOOR", "OR", 3, 1), Value::Int(5));
         assert_eq!(i4("CORPORATE FLOOR", "OR", 3, 2), Value::Int(14));
@@ -1288,72 +1101,33 @@ mod tests {
         assert_eq!(i4("CORPORATE FLOOR", "OR", -1, 1), Value::Int(14));
         assert_eq!(i4("CORPORATE FLOOR", "OR", 100, 1), Value::Int(0));
         assert_eq!(i2("abc", "z"), Value::Int(0));
-        assert_eq!(
-            call_typed(
-                "INSTR",
-                &[DataType::String, DataType::String],
-                vec![N, s("a")]
-            )
-            .0,
-            Value::Int(0)
-        );
+        assert_eq!(call_typed("INSTR", &[DataType::String, DataType::String], vec![N, s("a")]).0, Value::Int(0));
         assert!(ret("INSTR", &[DataType::String]).is_err());
     }
 
     #[test]
     fn initcap() {
-        assert_eq!(
-            call("INITCAP", vec![s("the QUICK  brown")]),
-            s("The Quick  Brown")
-        );
+        assert_eq!(call("INITCAP", vec![s("the QUICK  brown")]), s("The Quick  Brown"));
         assert_eq!(call("INITCAP", vec![s("")]), s(""));
     }
 
     #[test]
     fn masks() {
         assert_eq!(call("MASK", vec![s("AbC-12 z")]), s("XxX-nn-x"));
-        let t5 = [
-            DataType::String,
-            DataType::String,
-            DataType::String,
-            DataType::String,
-            DataType::String,
-        ];
+        let t5 = [DataType::String, DataType::String, DataType::String, DataType::String, DataType::String];
         let (v, _) = call_typed("MASK", &t5, vec![s("Ab1!"), s("U"), N, s("#"), N]);
         assert_eq!(v, s("Ub#!"));
         let (v, errors) = call_typed("MASK", &t5, vec![s("Ab1!"), s("UU"), N, N, N]);
         assert_eq!(v, N);
         assert!(errors.errors[0].1.contains("single character"));
-        assert_eq!(
-            call("MASK_LEFT", vec![s("Abc123"), Value::Int(4)]),
-            s("Xxxn23")
-        );
+        assert_eq!(call("MASK_LEFT", vec![s("Abc123"), Value::Int(4)]), s("Xxxn23"));
         assert_eq!(call("MASK_LEFT", vec![s("Ab"), Value::Int(10)]), s("Xx"));
-        assert_eq!(
-            call("MASK_RIGHT", vec![s("Abc123"), Value::Int(2)]),
-            s("Abc1nn")
-        );
-        assert_eq!(
-            call("MASK_KEEP_LEFT", vec![s("Abc123"), Value::Int(2)]),
-            s("Abxnnn")
-        );
-        assert_eq!(
-            call("MASK_KEEP_RIGHT", vec![s("Abc123"), Value::Int(2)]),
-            s("Xxxn23")
-        );
-        let t6 = [
-            DataType::String,
-            DataType::Int,
-            DataType::String,
-            DataType::String,
-            DataType::String,
-            DataType::String,
-        ];
-        let (v, _) = call_typed(
-            "MASK_LEFT",
-            &t6,
-            vec![s("Ab1"), Value::Int(3), s("*"), s("*"), s("*"), s("*")],
-        );
+        assert_eq!(call("MASK_RIGHT", vec![s("Abc123"), Value::Int(2)]), s("Abc1nn"));
+        assert_eq!(call("MASK_KEEP_LEFT", vec![s("Abc123"), Value::Int(2)]), s("Abxnnn"));
+        assert_eq!(call("MASK_KEEP_RIGHT", vec![s("Abc123"), Value::Int(2)]), s("Xxxn23"));
+        let t6 =
+            [DataType::String, DataType::Int, DataType::String, DataType::String, DataType::String, DataType::String];
+        let (v, _) = call_typed("MASK_LEFT", &t6, vec![s("Ab1"), Value::Int(3), s("*"), s("*"), s("*"), s("*")]);
         assert_eq!(v, s("***"));
         let (v, errors) = call_row("MASK_LEFT", vec![s("abc"), Value::Int(-1)]);
         assert_eq!(v, N);
@@ -1386,15 +1160,9 @@ mod tests {
         assert!(errors.errors[0].1.contains("hex, utf8, ascii and base64"));
         let (_, errors) = call_row("ENCODE", vec![s("zz"), s("hex"), s("utf8")]);
         assert!(errors.errors[0].1.contains("not valid hex"));
-        assert_eq!(
-            call("TO_BYTES", vec![s("AQID"), s("base64")]),
-            b(&[1, 2, 3])
-        );
+        assert_eq!(call("TO_BYTES", vec![s("AQID"), s("base64")]), b(&[1, 2, 3]));
         assert_eq!(call("TO_BYTES", vec![s("abc"), s("utf8")]), b(b"abc"));
-        assert_eq!(
-            call("FROM_BYTES", vec![b(&[1, 2, 255]), s("hex")]),
-            s("0102ff")
-        );
+        assert_eq!(call("FROM_BYTES", vec![b(&[1, 2, 255]), s("hex")]), s("0102ff"));
         assert_eq!(call("FROM_BYTES", vec![b(b"hi"), s("base64")]), s("aGk="));
         let (_, errors) = call_row("TO_BYTES", vec![s("abc"), s("utf16")]);
         assert!(errors.errors[0].1.contains("unsupported encoding"));
@@ -1408,10 +1176,7 @@ mod tests {
         assert_eq!(text.as_bytes()[14], b'4');
         assert_ne!(call("UUID", vec![]), a);
         let bytes: Vec<u8> = (0..16).collect();
-        assert_eq!(
-            call("UUID", vec![b(&bytes)]),
-            s("00010203-0405-0607-0809-0a0b0c0d0e0f")
-        );
+        assert_eq!(call("UUID", vec![b(&bytes)]), s("00010203-0405-0607-0809-0a0b0c0d0e0f"));
         let (v, errors) = call_row("UUID", vec![b(&[1])]);
         assert_eq!(v, N);
         assert_eq!(errors.errors.len(), 1);
@@ -1424,13 +1189,8 @@ mod tests {
         assert_eq!(call("ELT", vec![Value::Int(3), s("a"), s("b")]), N);
         assert_eq!(call("FIELD", vec![s("b"), s("a"), s("b")]), Value::Int(2));
         assert_eq!(call("FIELD", vec![s("z"), s("a"), s("b")]), Value::Int(0));
-        assert_eq!(
-            call_typed("FIELD", &[DataType::String, DataType::String], vec![N, N]).0,
-            Value::Int(0)
-        );
-        assert!(ret("ELT", &[DataType::String, DataType::String])
-            .unwrap_err()
-            .contains("ELT(INT, STRING, ...)"));
+        assert_eq!(call_typed("FIELD", &[DataType::String, DataType::String], vec![N, N]).0, Value::Int(0));
+        assert!(ret("ELT", &[DataType::String, DataType::String]).unwrap_err().contains("ELT(INT, STRING, ...)"));
         assert!(ret("FIELD", &[DataType::String, DataType::Int]).is_err());
     }
 
