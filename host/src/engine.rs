@@ -1183,8 +1183,8 @@ impl Engine {
 
     fn push_query(&self, q: &Query, props: &RequestProperties) -> Result<PushQuery, EngineError> {
         let (plan, source) = self.plan(q)?;
-        let n = self.next_transient.fetch_add(1, Ordering::Relaxed);
-        let id = format!("transient_{}_{}", source.name, n + 1_000_000 * u64::from(std::process::id() % 1000));
+        self.next_transient.fetch_add(1, Ordering::Relaxed);
+        let id = format!("transient_{}_{}", source.name, uuid::Uuid::new_v4().as_u64_pair().0 >> 1);
         let columns: Vec<ColumnInfo> = plan
             .schema()
             .stored()

@@ -326,11 +326,14 @@ impl Source for KafkaSource {
                 }
                 Some(Err(KafkaError::PartitionEOF(_))) => continue,
                 Some(Err(e)) => {
-                    // Transport errors are retried by librdkafka itself; report and go on.
-                    tracing::warn!(topic = %self.topic, error = %e, "consumer error");
-                    if n == 0 {
+                    // librdkafka reconnects and refetches by itself: broker and transport
+                    // errors are reports, not failures. Only a fatal error ends the attempt
+                    // (the runner then restarts from the committed offsets).
+                    let fatal = e.rdkafka_error_code().is_some_and(|c| c == RDKafkaErrorCode::Fatal);
+                    if fatal {
                         return Err(kafka_err(e));
                     }
+                    tracing::warn!(topic = %self.topic, error = %e, "consumer error; librdkafka retries");
                     break;
                 }
             }
