@@ -133,6 +133,13 @@ impl ServerConfig {
         kafka_properties.extend(parse_pairs(&flags.kafka, "--kafka")?);
         let mut properties = file.properties;
         properties.extend(parse_pairs(&flags.properties, "--property")?);
+        // `kafka.<name>` properties are librdkafka settings, as in ksqlDB's configs.
+        let prefixed: Vec<String> = properties.keys().filter(|k| k.starts_with("kafka.")).cloned().collect();
+        for key in prefixed {
+            if let Some(v) = properties.remove(&key) {
+                kafka_properties.insert(key["kafka.".len()..].to_owned(), v);
+            }
+        }
         Ok(ServerConfig { listen, kafka, data_dir, service_id, batch_size, kafka_properties, properties })
     }
 }
@@ -162,6 +169,7 @@ mod tests {
             config: Some(path),
             listen: Some("127.0.0.1:9100".into()),
             kafka: vec!["sasl.mechanism=PLAIN".into()],
+            properties: vec!["kafka.ssl.ca.location=/ca.pem".into(), "auto.offset.reset=earliest".into()],
             ..Overrides::default()
         };
         let c = ServerConfig::resolve(&flags, &env).unwrap();
@@ -171,6 +179,9 @@ mod tests {
         assert_eq!(c.kafka_properties.get("security.protocol").map(String::as_str), Some("SASL_SSL"));
         assert_eq!(c.kafka_properties.get("sasl.username").map(String::as_str), Some("alice"));
         assert_eq!(c.kafka_properties.get("sasl.mechanism").map(String::as_str), Some("PLAIN"));
+        assert_eq!(c.kafka_properties.get("ssl.ca.location").map(String::as_str), Some("/ca.pem"));
+        assert_eq!(c.properties.get("auto.offset.reset").map(String::as_str), Some("earliest"));
+        assert!(!c.properties.contains_key("kafka.ssl.ca.location"));
     }
 
     #[test]
