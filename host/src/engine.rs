@@ -1365,8 +1365,8 @@ fn print_line(rec: &crate::connectors::RecordRef<'_>) -> String {
     let show = |b: Option<&[u8]>| match b {
         None => "<null>".to_owned(),
         Some(bytes) => match std::str::from_utf8(bytes) {
-            Ok(s) => s.to_owned(),
-            Err(_) => match bytes.len() {
+            Ok(s) if !s.chars().any(|c| c.is_control() && !c.is_whitespace()) => s.to_owned(),
+            _ => match bytes.len() {
                 4 => i32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]).to_string(),
                 8 => i64::from_be_bytes(bytes.try_into().unwrap_or([0; 8])).to_string(),
                 _ => bytes.iter().map(|b| format!("{b:02x}")).collect(),

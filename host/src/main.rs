@@ -103,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
             init_tracing();
             server(args).await
         }
-        Some(Command::Cli(shell)) => wasp_host::cli::run(&shell.server, shell.options).await,
+        Some(Command::Cli(shell)) => shell_exit(wasp_host::cli::run(&shell.server, shell.options).await),
         Some(Command::Bench(args)) => {
             let options = wasp_host::bench::BenchOptions {
                 records: args.records,
@@ -115,7 +115,15 @@ async fn main() -> anyhow::Result<()> {
                 .map_err(|e| anyhow!("benchmark failed: {e}"))?;
             Ok(())
         }
-        None => wasp_host::cli::run(&cli.shell.server, cli.shell.options).await,
+        None => shell_exit(wasp_host::cli::run(&cli.shell.server, cli.shell.options).await),
+    }
+}
+
+/// The shell has printed a failing statement's error already: exit non-zero quietly.
+fn shell_exit(result: anyhow::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(e) if e.is::<wasp_host::cli::StatementFailed>() => std::process::exit(1),
+        other => other,
     }
 }
 

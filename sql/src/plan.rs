@@ -168,6 +168,7 @@ impl LogicalPlan {
         let pad = "  ".repeat(depth);
         match self {
             LogicalPlan::Source { name, kind, schema } => {
+                let kind = if *kind == SourceKind::Stream { "Stream" } else { "Table" };
                 writeln!(f, "{pad}{kind}Source[{name}] schema=[{schema}]")
             }
             LogicalPlan::Filter { input, predicate } => {
