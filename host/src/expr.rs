@@ -23,13 +23,14 @@ pub struct Evaluator {
     data_type: DataType,
 }
 
+/// One compiled node. `Binary::scale` is the DECIMAL scale of the result's type, at
+/// which a DECIMAL value is computed.
 #[derive(Debug)]
 enum Node {
     Column(usize),
     Literal(Value),
     Not(Box<Node>),
     Negate(Box<Node>),
-    /// `scale` is the result's DECIMAL scale, which the value is computed at.
     Binary { op: BinaryOp, left: Box<Node>, right: Box<Node>, scale: Option<u8> },
     Like { expr: Box<Node>, pattern: LikeNode, negated: bool },
     InList { expr: Box<Node>, list: Vec<Node>, negated: bool },
@@ -90,12 +91,9 @@ fn compile(expr: &BoundExpr, registry: &FunctionRegistry) -> Result<Node, Unknow
         BoundExpr::Literal { value, .. } => Node::Literal(value.clone()),
         BoundExpr::Unary { op: UnaryOp::Not, expr, .. } => Node::Not(c(expr)?),
         BoundExpr::Unary { op: UnaryOp::Negate, expr, .. } => Node::Negate(c(expr)?),
-        BoundExpr::Binary { op, left, right, data_type } => Node::Binary {
-            op: *op,
-            left: c(left)?,
-            right: c(right)?,
-            scale: data_type.as_decimal().map(|(_, s)| s),
-        },
+        BoundExpr::Binary { op, left, right, data_type } => {
+            Node::Binary { op: *op, left: c(left)?, right: c(right)?, scale: data_type.as_decimal().map(|(_, s)| s) }
+        }
         BoundExpr::Like { expr, pattern, escape, negated } => {
             let pattern = match pattern.as_ref() {
                 BoundExpr::Literal { value: Value::String(p), .. } => LikeNode::Constant(LikePattern::new(p, *escape)),
