@@ -17,6 +17,9 @@
 //!   the file, as ksqlDB's CLI does; the server default of `auto.offset.reset` is
 //!   `earliest`.
 //!
+//! Each run carries its mode as a label, so `skipif restore` guards a record whose
+//! outcome depends on state that a restart resets (statistics).
+//!
 //! `SELECT` and `PRINT` drain every persistent query first, so results are complete.
 //! `SHOW`, `LIST`, `DESCRIBE` and `EXPLAIN` render their outcome as rows
 //! (`wasp_tests::outcome_rows`). Expected output may contain `<slt:ignore>` to skip a
@@ -54,13 +57,8 @@ struct WaspDb {
 impl WaspDb {
     fn new(restart_each: bool) -> Result<WaspDb, SltError> {
         let dir = tempfile::tempdir().map_err(|e| SltError(e.to_string()))?;
-        let mut db = WaspDb {
-            broker: MemoryBroker::new(),
-            dir,
-            engine: None,
-            restart_each,
-            props: RequestProperties::new(),
-        };
+        let mut db =
+            WaspDb { broker: MemoryBroker::new(), dir, engine: None, restart_each, props: RequestProperties::new() };
         db.open()?;
         Ok(db)
     }
@@ -266,6 +264,7 @@ fn main() {
     if complete {
         for file in &files {
             let mut runner = sqllogictest::Runner::new(|| async { WaspDb::new(false) });
+            runner.add_label("straight");
             let r = futures::executor::block_on(runner.update_test_file(
                 file,
                 " ",
@@ -289,6 +288,7 @@ fn main() {
         for (mode, restart) in [("straight", false), ("restore", true)] {
             let mut runner = sqllogictest::Runner::new(|| async { WaspDb::new(restart) });
             runner.with_column_validator(|_, _| true);
+            runner.add_label(mode);
             let name = file.strip_prefix(&root).unwrap_or(file).display().to_string();
             match runner.run_file(file) {
                 Ok(()) => {
