@@ -4,7 +4,26 @@
 //! Both runs must produce the expected output.
 //!
 //! `cargo test -p wasp-tests --test slt [substring]` runs the files whose path contains
-//! the substring.
+//! the substring. `cargo test -p wasp-tests --test slt -- --complete [substring]`
+//! rewrites those files' expected output with what the engine produces now (straight
+//! run only; review the diff before committing it).
+//!
+//! Besides SQL, a record may use statements the runner handles itself:
+//!
+//! - `PRODUCE 'topic' [PARTITION n] [TIMESTAMP ms] [KEY 'text'|NULL] VALUE 'text'|NULL`
+//!   appends raw bytes to a topic of the in-memory broker (to feed records no `INSERT`
+//!   can write: malformed JSON, wrong types, truncated input). `''` escapes a quote.
+//! - `SET 'name'='value'` and `UNSET 'name'` keep request properties for the rest of
+//!   the file, as ksqlDB's CLI does; the server default of `auto.offset.reset` is
+//!   `earliest`.
+//!
+//! Each run carries its mode as a label, so `skipif restore` guards a record whose
+//! outcome depends on state that a restart resets (statistics).
+//!
+//! `SELECT` and `PRINT` drain every persistent query first, so results are complete.
+//! `SHOW`, `LIST`, `DESCRIBE` and `EXPLAIN` render their outcome as rows
+//! (`wasp_tests::outcome_rows`). Expected output may contain `<slt:ignore>` to skip a
+//! volatile part (such as a time) of the output.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,12 +51,14 @@ struct WaspDb {
     dir: tempfile::TempDir,
     engine: Option<Arc<Engine>>,
     restart_each: bool,
+    props: RequestProperties,
 }
 
 impl WaspDb {
     fn new(restart_each: bool) -> Result<WaspDb, SltError> {
         let dir = tempfile::tempdir().map_err(|e| SltError(e.to_string()))?;
-        let mut db = WaspDb { broker: MemoryBroker::new(), dir, engine: None, restart_each };
+        let mut db =
+            WaspDb { broker: MemoryBroker::new(), dir, engine: None, restart_each, props: RequestProperties::new() };
         db.open()?;
         Ok(db)
     }
@@ -72,12 +93,32 @@ impl sqllogictest::DB for WaspDb {
             }
             self.open()?;
         }
-        let engine = self.engine()?.clone();
-        let props = RequestProperties::new();
         let head = sql.trim_start().to_ascii_uppercase();
+        if head.starts_with("PRODUCE") {
+            let p = parse_produce(sql)?;
+            self.broker
+                .produce(&p.topic, p.partition, p.key.as_deref(), p.value.as_deref(), p.timestamp)
+                .map_err(|e| SltError(e.to_string()))?;
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        if head.starts_with("SET") || head.starts_with("UNSET") {
+            match wasp_sql::parse_statement(sql) {
+                Ok(wasp_sql::Statement::Set { name, value }) => {
+                    self.props.insert(name, value);
+                    return Ok(DBOutput::StatementComplete(0));
+                }
+                Ok(wasp_sql::Statement::Unset { name }) => {
+                    self.props.remove(&name);
+                    return Ok(DBOutput::StatementComplete(0));
+                }
+                _ => {}
+            }
+        }
+        let engine = self.engine()?.clone();
+        let props = &self.props;
         if head.starts_with("SELECT") || head.starts_with("PRINT") {
             engine.drain(Duration::from_secs(30)).map_err(|e| SltError(e.to_string()))?;
-            let start = engine.query_sync(sql, &props).map_err(|e| SltError(e.to_string()))?;
+            let start = engine.query_sync(sql, props).map_err(|e| SltError(e.to_string()))?;
             let rows = match start {
                 QueryStart::Rows(q) => {
                     let types: Vec<_> = q.columns.iter().map(|c| c.data_type.clone()).collect();
@@ -97,18 +138,12 @@ impl sqllogictest::DB for WaspDb {
             let width = rows.first().map(Vec::len).unwrap_or(1);
             return Ok(DBOutput::Rows { types: vec![DefaultColumnType::Text; width], rows });
         }
-        let results = engine.execute_sync(sql, &props).map_err(|e| SltError(e.error.to_string()))?;
+        let results = engine.execute_sync(sql, props).map_err(|e| SltError(e.error.to_string()))?;
         let is_listing = ["SHOW", "LIST", "DESCRIBE", "EXPLAIN"].iter().any(|k| head.starts_with(k));
         if is_listing {
+            // Rows keep their own widths: padding would add trailing blanks.
             let rows = wasp_tests::outcome_rows(&results);
             let width = rows.iter().map(Vec::len).max().unwrap_or(1);
-            let rows = rows
-                .into_iter()
-                .map(|mut r| {
-                    r.resize(width, String::new());
-                    r
-                })
-                .collect();
             return Ok(DBOutput::Rows { types: vec![DefaultColumnType::Text; width], rows });
         }
         Ok(DBOutput::StatementComplete(0))
@@ -119,6 +154,85 @@ impl sqllogictest::DB for WaspDb {
             e.shutdown();
         }
     }
+}
+
+/// A parsed runner-level `PRODUCE` statement.
+struct Produce {
+    topic: String,
+    partition: Option<i32>,
+    timestamp: i64,
+    key: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
+}
+
+/// Parses `PRODUCE 'topic' [PARTITION n] [TIMESTAMP ms] [KEY 'text'|NULL] VALUE 'text'|NULL`.
+fn parse_produce(sql: &str) -> Result<Produce, SltError> {
+    let bad = |why: &str| SltError(format!("bad PRODUCE ({why}): {sql}"));
+    let mut rest = sql.trim().trim_end_matches(';').trim_start()["PRODUCE".len()..].trim_start();
+    // A single-quoted string with '' escapes, or NULL.
+    let text = |rest: &mut &str| -> Result<Option<String>, SltError> {
+        if let Some(r) = strip_word(rest, "NULL") {
+            *rest = r;
+            return Ok(None);
+        }
+        let mut chars = rest.char_indices();
+        if !matches!(chars.next(), Some((_, '\''))) {
+            return Err(bad("expected a quoted string"));
+        }
+        let mut out = String::new();
+        while let Some((i, c)) = chars.next() {
+            if c == '\'' {
+                if rest[i + 1..].starts_with('\'') {
+                    out.push('\'');
+                    chars.next();
+                    continue;
+                }
+                *rest = rest[i + 1..].trim_start();
+                return Ok(Some(out));
+            }
+            out.push(c);
+        }
+        Err(bad("unterminated string"))
+    };
+    let topic = text(&mut rest)?.ok_or_else(|| bad("topic is NULL"))?;
+    let mut p = Produce { topic, partition: None, timestamp: 0, key: None, value: None };
+    let number = |rest: &mut &str| -> Result<i64, SltError> {
+        let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '-')).unwrap_or(rest.len());
+        let n = rest[..end].parse().map_err(|_| bad("expected a number"))?;
+        *rest = rest[end..].trim_start();
+        Ok(n)
+    };
+    let mut saw_value = false;
+    while !rest.is_empty() {
+        if let Some(r) = strip_word(rest, "PARTITION") {
+            rest = r;
+            p.partition = Some(number(&mut rest)? as i32);
+        } else if let Some(r) = strip_word(rest, "TIMESTAMP") {
+            rest = r;
+            p.timestamp = number(&mut rest)?;
+        } else if let Some(r) = strip_word(rest, "KEY") {
+            rest = r;
+            p.key = text(&mut rest)?.map(String::into_bytes);
+        } else if let Some(r) = strip_word(rest, "VALUE") {
+            rest = r;
+            p.value = text(&mut rest)?.map(String::into_bytes);
+            saw_value = true;
+        } else {
+            return Err(bad("expected PARTITION, TIMESTAMP, KEY or VALUE"));
+        }
+    }
+    if !saw_value {
+        return Err(bad("VALUE is missing"));
+    }
+    Ok(p)
+}
+
+/// `s` without a leading case-insensitive `word` (and the blanks after it).
+fn strip_word<'s>(s: &'s str, word: &str) -> Option<&'s str> {
+    let head = s.get(..word.len())?;
+    let after = &s[word.len()..];
+    let boundary = after.chars().next().is_none_or(|c| !c.is_alphanumeric() && c != '_');
+    (head.eq_ignore_ascii_case(word) && boundary).then(|| after.trim_start())
 }
 
 /// Collects a stream on a helper thread (the runner already runs an executor).
@@ -140,17 +254,41 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("slt");
-    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let complete = args.iter().any(|a| a == "--complete");
+    let filters: Vec<String> = args.iter().filter(|a| !a.starts_with('-')).cloned().collect();
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
     files.retain(|f| filters.is_empty() || filters.iter().any(|x| f.to_string_lossy().contains(x.as_str())));
+    if complete {
+        for file in &files {
+            let mut runner = sqllogictest::Runner::new(|| async { WaspDb::new(false) });
+            runner.add_label("straight");
+            let r = futures::executor::block_on(runner.update_test_file(
+                file,
+                " ",
+                sqllogictest::default_validator,
+                sqllogictest::default_normalizer,
+                |_, _| true,
+            ));
+            match r {
+                Ok(()) => println!("completed {}", file.display()),
+                Err(e) => {
+                    println!("FAIL  {}: {e}", file.display());
+                    std::process::exit(1);
+                }
+            }
+        }
+        return;
+    }
     let mut failed = Vec::new();
     let mut passed = 0;
     for file in &files {
         for (mode, restart) in [("straight", false), ("restore", true)] {
             let mut runner = sqllogictest::Runner::new(|| async { WaspDb::new(restart) });
             runner.with_column_validator(|_, _| true);
+            runner.add_label(mode);
             let name = file.strip_prefix(&root).unwrap_or(file).display().to_string();
             match runner.run_file(file) {
                 Ok(()) => {

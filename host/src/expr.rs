@@ -23,13 +23,15 @@ pub struct Evaluator {
     data_type: DataType,
 }
 
+/// One compiled node. `Binary::scale` is the DECIMAL scale of the result's type, at
+/// which a DECIMAL value is computed.
 #[derive(Debug)]
 enum Node {
     Column(usize),
     Literal(Value),
     Not(Box<Node>),
     Negate(Box<Node>),
-    Binary { op: BinaryOp, left: Box<Node>, right: Box<Node> },
+    Binary { op: BinaryOp, left: Box<Node>, right: Box<Node>, scale: Option<u8> },
     Like { expr: Box<Node>, pattern: LikeNode, negated: bool },
     InList { expr: Box<Node>, list: Vec<Node>, negated: bool },
     Between { expr: Box<Node>, low: Box<Node>, high: Box<Node>, negated: bool },
@@ -89,7 +91,9 @@ fn compile(expr: &BoundExpr, registry: &FunctionRegistry) -> Result<Node, Unknow
         BoundExpr::Literal { value, .. } => Node::Literal(value.clone()),
         BoundExpr::Unary { op: UnaryOp::Not, expr, .. } => Node::Not(c(expr)?),
         BoundExpr::Unary { op: UnaryOp::Negate, expr, .. } => Node::Negate(c(expr)?),
-        BoundExpr::Binary { op, left, right, .. } => Node::Binary { op: *op, left: c(left)?, right: c(right)? },
+        BoundExpr::Binary { op, left, right, data_type } => {
+            Node::Binary { op: *op, left: c(left)?, right: c(right)?, scale: data_type.as_decimal().map(|(_, s)| s) }
+        }
         BoundExpr::Like { expr, pattern, escape, negated } => {
             let pattern = match pattern.as_ref() {
                 BoundExpr::Literal { value: Value::String(p), .. } => LikeNode::Constant(LikePattern::new(p, *escape)),
@@ -167,7 +171,7 @@ fn eval(node: &Node, batch: &Batch, errors: &mut RowErrors) -> Column {
             }
             col
         }
-        Node::Binary { op: BinaryOp::And, left, right } => {
+        Node::Binary { op: BinaryOp::And, left, right, .. } => {
             let l = eval(left, batch, errors);
             let r = eval(right, batch, errors);
             l.into_iter()
@@ -179,7 +183,7 @@ fn eval(node: &Node, batch: &Batch, errors: &mut RowErrors) -> Column {
                 })
                 .collect()
         }
-        Node::Binary { op: BinaryOp::Or, left, right } => {
+        Node::Binary { op: BinaryOp::Or, left, right, .. } => {
             let l = eval(left, batch, errors);
             let r = eval(right, batch, errors);
             l.into_iter()
@@ -191,12 +195,12 @@ fn eval(node: &Node, batch: &Batch, errors: &mut RowErrors) -> Column {
                 })
                 .collect()
         }
-        Node::Binary { op, left, right } => {
+        Node::Binary { op, left, right, scale } => {
             let l = eval(left, batch, errors);
             let r = eval(right, batch, errors);
             let mut out = Vec::with_capacity(rows);
             for (row, (a, b)) in l.iter().zip(r.iter()).enumerate() {
-                match binary(*op, a, b) {
+                match binary_at_scale(*op, a, b, *scale) {
                     Ok(v) => out.push(v),
                     Err(msg) => {
                         errors.push(row, msg);
@@ -412,7 +416,14 @@ fn negate(v: &Value) -> Result<Value, String> {
 }
 
 /// Applies a non-logical binary operator to two values of the operator's input type.
+#[cfg(test)]
 fn binary(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, String> {
+    binary_at_scale(op, a, b, None)
+}
+
+/// [`binary`], with DECIMAL results computed at `scale` (the result type's scale),
+/// as ksqlDB sets the scale of every DECIMAL result to its type's.
+fn binary_at_scale(op: BinaryOp, a: &Value, b: &Value, scale: Option<u8>) -> Result<Value, String> {
     if a.is_null() || b.is_null() {
         return Ok(Value::Null);
     }
@@ -463,7 +474,7 @@ fn binary(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, String> {
                 _ => return Err(format!("operator {} does not apply to BIGINT", op.symbol())),
             }))
         }
-        (_, Value::Decimal(x), Value::Decimal(y)) => decimal_arith(op, x, y),
+        (_, Value::Decimal(x), Value::Decimal(y)) => decimal_arith(op, x, y, scale),
         (_, x, y) => {
             let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) else {
                 return Err(format!(
@@ -485,7 +496,7 @@ fn binary(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, String> {
     }
 }
 
-fn decimal_arith(op: BinaryOp, x: &Decimal, y: &Decimal) -> Result<Value, String> {
+fn decimal_arith(op: BinaryOp, x: &Decimal, y: &Decimal, result_scale: Option<u8>) -> Result<Value, String> {
     let overflow = || "DECIMAL overflow".to_owned();
     let scale = x.scale.max(y.scale);
     let (a, b) = (x.rescale(scale).ok_or_else(overflow)?, y.rescale(scale).ok_or_else(overflow)?);
@@ -497,7 +508,7 @@ fn decimal_arith(op: BinaryOp, x: &Decimal, y: &Decimal) -> Result<Value, String
             if y.unscaled == 0 {
                 return Err("division by zero".into());
             }
-            let out_scale = 6u8.max(x.scale + 1).min(18);
+            let out_scale = result_scale.unwrap_or_else(|| 6u8.max(x.scale + 1).min(18));
             // (x / 10^xs) / (y / 10^ys) = x * 10^(ys + out - xs) / y, rounded half up.
             let shift = i32::from(y.scale) + i32::from(out_scale) - i32::from(x.scale);
             let num = if shift >= 0 {
@@ -518,7 +529,10 @@ fn decimal_arith(op: BinaryOp, x: &Decimal, y: &Decimal) -> Result<Value, String
         }
         _ => return Err(format!("operator {} does not apply to DECIMAL", op.symbol())),
     };
-    Ok(Value::Decimal(d))
+    match result_scale {
+        Some(s) => Ok(Value::Decimal(d.rescale(s).ok_or_else(overflow)?)),
+        None => Ok(Value::Decimal(d)),
+    }
 }
 
 /// Converts a non-null value to `to`, as `CAST` does.
@@ -537,7 +551,8 @@ pub fn cast(v: &Value, to: &DataType) -> Result<Value, String> {
         (DataType::Int, Value::Int(_)) => v.clone(),
         (DataType::Int, Value::BigInt(i)) => Value::Int(*i as i32),
         (DataType::Int, Value::Double(d)) => Value::Int(*d as i32),
-        (DataType::Int, Value::Decimal(d)) => Value::Int(d.rescale(0).map(|x| x.unscaled as i32).ok_or_else(fail)?),
+        // Like Java's BigDecimal.intValue(): the fraction is dropped, not rounded.
+        (DataType::Int, Value::Decimal(d)) => Value::Int((d.unscaled / 10i128.pow(u32::from(d.scale))) as i32),
         (DataType::Int, Value::String(s)) => Value::Int(s.trim().parse().map_err(|_| fail())?),
         (DataType::BigInt, Value::Int(i)) => Value::BigInt(i64::from(*i)),
         (DataType::BigInt, Value::BigInt(_)) => v.clone(),

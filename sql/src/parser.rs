@@ -581,7 +581,7 @@ impl Parser {
         let alias = self.parse_optional_alias()?;
         let from = TableRef { name, alias, pos: from_pos };
         if let Some(kw @ ("JOIN" | "LEFT" | "INNER" | "FULL" | "RIGHT" | "WINDOW")) = self.peek_keyword().as_deref() {
-            let what = if kw == "WINDOW" { "Windowed aggregation" } else { "Joins" };
+            let what = if kw == "WINDOW" { "Windowed aggregations" } else { "Joins" };
             return Err(SqlError::unsupported(
                 Some(self.peek_pos()),
                 format!("{what} are not supported yet; they arrive with stateful SQL"),

@@ -21,7 +21,9 @@ pub fn render(v: &Value, t: &DataType) -> String {
             let mut buf = Vec::new();
             json::write_value(&mut buf, v, t);
             let s = String::from_utf8_lossy(&buf).into_owned();
-            if matches!(v, Value::Bytes(_)) {
+            if matches!(v, Value::Bytes(b) if b.is_empty()) {
+                "(empty)".into()
+            } else if matches!(v, Value::Bytes(_)) {
                 s.trim_matches('"').to_owned()
             } else {
                 s
