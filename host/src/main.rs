@@ -103,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
             init_tracing();
             server(args).await
         }
-        Some(Command::Cli(shell)) => wasp_host::cli::run(&shell.server, shell.options).await,
+        Some(Command::Cli(shell)) => shell_exit(wasp_host::cli::run(&shell.server, shell.options).await),
         Some(Command::Bench(args)) => {
             let options = wasp_host::bench::BenchOptions {
                 records: args.records,
@@ -115,7 +115,16 @@ async fn main() -> anyhow::Result<()> {
                 .map_err(|e| anyhow!("benchmark failed: {e}"))?;
             Ok(())
         }
-        None => wasp_host::cli::run(&cli.shell.server, cli.shell.options).await,
+        None => shell_exit(wasp_host::cli::run(&cli.shell.server, cli.shell.options).await),
+    }
+}
+
+/// The shell's result: a statement that failed has printed its error already, so
+/// the process only exits with status 1; any other error is printed by `main`.
+fn shell_exit(result: anyhow::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(e) if e.is::<wasp_host::cli::StatementFailed>() => std::process::exit(1),
+        other => other,
     }
 }
 
