@@ -26,3 +26,4 @@ mod server;
 mod support;
 
 mod broker_smoke;
+mod rest_api;
