@@ -26,4 +26,5 @@ mod server;
 mod support;
 
 mod broker_smoke;
+mod persistent;
 mod rest_api;
