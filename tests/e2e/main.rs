@@ -28,3 +28,4 @@ mod support;
 mod broker_smoke;
 mod persistent;
 mod rest_api;
+mod restart;
