@@ -27,5 +27,6 @@ mod support;
 
 mod broker_smoke;
 mod persistent;
+mod processing_log;
 mod rest_api;
 mod restart;
