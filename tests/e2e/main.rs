@@ -30,3 +30,4 @@ mod persistent;
 mod processing_log;
 mod rest_api;
 mod restart;
+mod shell;
