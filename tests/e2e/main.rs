@@ -26,6 +26,7 @@ mod server;
 mod support;
 
 mod broker_smoke;
+mod outage;
 mod persistent;
 mod processing_log;
 mod rest_api;
