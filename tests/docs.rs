@@ -19,7 +19,8 @@ fn render() -> String {
     for (category, functions) in by_category {
         let _ = write!(out, "\n## {category}\n\n| Function | Signatures | Description |\n|---|---|---|\n");
         for f in functions {
-            let sigs = f.signatures().iter().map(|s| format!("`{}`", s.replace('|', "\\|"))).collect::<Vec<_>>().join("<br>");
+            let sigs =
+                f.signatures().iter().map(|s| format!("`{}`", s.replace('|', "\\|"))).collect::<Vec<_>>().join("<br>");
             let _ = writeln!(out, "| {} | {sigs} | {} |", f.name(), f.description().replace('|', "\\|"));
         }
     }
@@ -34,5 +35,8 @@ fn functions_doc_lists_every_function() {
         std::fs::write(&path, &want).unwrap();
     }
     let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(have == want, "docs/functions.md is out of date; run WASP_UPDATE_DOCS=1 cargo test -p wasp-tests --test docs");
+    assert!(
+        have == want,
+        "docs/functions.md is out of date; run WASP_UPDATE_DOCS=1 cargo test -p wasp-tests --test docs"
+    );
 }

@@ -378,14 +378,16 @@ impl Engine {
     }
 
     /// Makes sure `topic` exists with the wanted partitions; creates it when
-    /// `partitions` is given. Returns (partitions, replicas).
+    /// `partitions` or `default_partitions` is given (`partitions` must match an
+    /// existing topic, `default_partitions` only applies to a new one). Returns
+    /// (partitions, replicas).
     fn ensure_topic(
         &self,
         topic: &str,
         partitions: Option<i32>,
         replicas: Option<i32>,
         mode: Mode,
-        create_if_missing: bool,
+        default_partitions: Option<i32>,
     ) -> Result<(i32, i32), EngineError> {
         match self.broker.describe_topic(topic).map_err(kafka)? {
             Some(desc) => {
@@ -399,8 +401,8 @@ impl Engine {
                 }
                 Ok((desc.partitions, desc.replicas))
             }
-            None if partitions.is_some() || create_if_missing => {
-                let p = partitions.unwrap_or(1);
+            None if partitions.is_some() || default_partitions.is_some() => {
+                let p = partitions.or(default_partitions).unwrap_or(1);
                 let r = replicas.unwrap_or(1);
                 match self.broker.create_topic(topic, p, r) {
                     Ok(()) | Err(ConnectorError::TopicExists(_)) => Ok((p, r)),
@@ -492,7 +494,7 @@ impl Engine {
         }
         let partitions = Self::int_property(&c.with, "PARTITIONS")?;
         let replicas = Self::int_property(&c.with, "REPLICAS")?;
-        let (partitions, replicas) = match self.ensure_topic(&topic, partitions, replicas, mode, false) {
+        let (partitions, replicas) = match self.ensure_topic(&topic, partitions, replicas, mode, None) {
             Ok(pr) => pr,
             Err(e) if mode == Mode::Replay => {
                 tracing::warn!(%topic, error = %e, "topic unavailable while restoring; keeping the definition");
@@ -580,7 +582,8 @@ impl Engine {
             }
         }
         let topic = c.with.get_str("KAFKA_TOPIC").unwrap_or_else(|| c.name.clone());
-        let partitions = Self::int_property(&c.with, "PARTITIONS")?.or(Some(source.partitions));
+        let explicit_partitions = Self::int_property(&c.with, "PARTITIONS")?;
+        let partitions = explicit_partitions.or(Some(source.partitions));
         let replicas = Self::int_property(&c.with, "REPLICAS")?.or(Some(source.replicas));
         let sink = SourceDef {
             name: c.name.clone(),
@@ -597,7 +600,7 @@ impl Engine {
         };
         // Check that the pipeline builds before anything changes.
         Pipeline::build(&plan, &source, &self.functions)?;
-        let (partitions, replicas) = match self.ensure_topic(&topic, None, replicas, mode, true) {
+        let (partitions, replicas) = match self.ensure_topic(&topic, explicit_partitions, replicas, mode, partitions) {
             Ok(pr) => pr,
             Err(e) if mode == Mode::Replay => {
                 tracing::warn!(%topic, error = %e, "sink topic unavailable while restoring");

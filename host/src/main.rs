@@ -119,7 +119,8 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// The shell has printed a failing statement's error already: exit non-zero quietly.
+/// The shell's result: a statement that failed has printed its error already, so
+/// the process only exits with status 1; any other error is printed by `main`.
 fn shell_exit(result: anyhow::Result<()>) -> anyhow::Result<()> {
     match result {
         Err(e) if e.is::<wasp_host::cli::StatementFailed>() => std::process::exit(1),

@@ -29,6 +29,8 @@ pub struct QueryStats {
     pub messages_in: AtomicU64,
     pub messages_out: AtomicU64,
     pub failures: AtomicU64,
+    /// Input records whose offsets were committed: their output is acknowledged.
+    pub messages_committed: AtomicU64,
     /// Epoch ms of the last record read, or -1.
     pub last_message_ms: AtomicI64,
     state: Mutex<(String, Option<String>)>,
@@ -48,6 +50,7 @@ impl Default for QueryStats {
             messages_in: AtomicU64::new(0),
             messages_out: AtomicU64::new(0),
             failures: AtomicU64::new(0),
+            messages_committed: AtomicU64::new(0),
             last_message_ms: AtomicI64::new(-1),
             state: Mutex::new(("RUNNING".into(), None)),
             rate: Mutex::new(RateMeter { window_start: Instant::now(), window_count: 0, rate: 0.0 }),
@@ -198,7 +201,7 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
     let mut ctx = OpContext::default();
     let mut decode_failures: Vec<Failure> = Vec::new();
     let mut offsets: Vec<(i32, i64)> = Vec::new();
-    let mut in_flight: VecDeque<(Arc<AckTicket>, Vec<(i32, i64)>)> = VecDeque::new();
+    let mut in_flight: VecDeque<InFlight> = VecDeque::new();
     let mut emitted: u64 = 0;
     let (mut key_buf, mut value_buf) = (Vec::with_capacity(64), Vec::with_capacity(512));
     spec.stats.set_state("RUNNING", None);
@@ -208,7 +211,7 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
             if let Some(s) = sink.as_mut() {
                 let _ = s.flush(Duration::from_secs(10));
             }
-            complete(&mut in_flight, source.as_mut(), true)?;
+            complete(&mut in_flight, source.as_mut(), &spec.stats, true)?;
             return Ok(Exit::Stopped);
         }
         if batch.columns.len() == width {
@@ -288,7 +291,7 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
                                 .map_err(|e| format!("producing to {sink_topic}: {e}"))?;
                         }
                     }
-                    in_flight.push_back((ticket, offsets.clone()));
+                    in_flight.push_back(InFlight { ticket, offsets: offsets.clone(), records: n as u64 });
                 }
                 Output::Channel(tx) => {
                     for r in 0..rows {
@@ -305,11 +308,11 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
                 if let Some(s) = sink.as_mut() {
                     let _ = s.flush(Duration::from_secs(30));
                 }
-                complete(&mut in_flight, source.as_mut(), true)?;
+                complete(&mut in_flight, source.as_mut(), &spec.stats, true)?;
                 return Ok(Exit::LimitReached);
             }
         }
-        complete(&mut in_flight, source.as_mut(), false)?;
+        complete(&mut in_flight, source.as_mut(), &spec.stats, false)?;
         if let Output::Channel(tx) = &spec.output {
             if tx.is_closed() {
                 return Ok(Exit::ClientGone);
@@ -321,15 +324,25 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
     }
 }
 
+/// A batch whose output is not acknowledged yet.
+struct InFlight {
+    ticket: Arc<AckTicket>,
+    /// Per partition, the next offset to read once this batch is done.
+    offsets: Vec<(i32, i64)>,
+    /// Input records of the batch.
+    records: u64,
+}
+
 /// Commits the offsets of acknowledged batches, oldest first. With `wait`, waits (up
 /// to a bound) for outstanding deliveries.
 fn complete(
-    in_flight: &mut VecDeque<(Arc<AckTicket>, Vec<(i32, i64)>)>,
+    in_flight: &mut VecDeque<InFlight>,
     source: &mut dyn crate::connectors::Source,
+    stats: &QueryStats,
     wait: bool,
 ) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while let Some((ticket, _)) = in_flight.front() {
+    while let Some(InFlight { ticket, .. }) = in_flight.front() {
         if !ticket.done() {
             if wait && Instant::now() < deadline {
                 thread::sleep(Duration::from_millis(5));
@@ -340,8 +353,9 @@ fn complete(
         if let Some(e) = ticket.error() {
             return Err(format!("delivery failed: {e}"));
         }
-        if let Some((_, offsets)) = in_flight.pop_front() {
-            source.commit(&offsets).map_err(|e| e.to_string())?;
+        if let Some(done) = in_flight.pop_front() {
+            source.commit(&done.offsets).map_err(|e| e.to_string())?;
+            stats.messages_committed.fetch_add(done.records, Ordering::Relaxed);
         }
     }
     Ok(())

@@ -20,6 +20,12 @@
 //!   `read_uncommitted` consumers, and offsets around transactions are not
 //!   Kafka's (do not assert on control-record gaps).
 //! - Storage is memory only: a restarted broker is an empty broker.
+//! - The high watermark (ListOffsets "latest", and the end a fetch reports) is
+//!   the base offset of the partition's last record batch plus one: the other
+//!   records of the last batch are stored and fetched, but lie beyond the
+//!   reported end until another batch arrives. Tests that read a topic "to its
+//!   end" first seal it with one single-record batch per partition
+//!   (`support::seal`).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -135,6 +141,18 @@ impl Tansu {
                 panic!("create topic {topic}: {code}");
             }
         }
+    }
+
+    /// Freezes the broker with SIGSTOP, like a broker that stops answering: its
+    /// connections stay open, requests time out. Storage is memory only, so this
+    /// is how tests make an outage that loses no broker data.
+    pub fn pause(&mut self) {
+        self.process.signal("STOP");
+    }
+
+    /// Thaws a broker frozen by [`pause`](Self::pause) with SIGCONT.
+    pub fn resume(&mut self) {
+        self.process.signal("CONT");
     }
 
     /// Whether the broker process is still running.

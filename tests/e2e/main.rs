@@ -10,6 +10,8 @@
 //! - [`broker::Tansu`]: a broker on a free loopback port, killed on drop.
 //! - [`server::WaspServer`]: `wasp server` against a broker, with helpers for
 //!   `/ksql` and `/query-stream`, hard kills and restarts.
+//! - [`support`]: producing, reading a topic to its end, waiting for a query
+//!   to catch up, and the server flags every test uses.
 //! - [`process`]: the child-process supervision both use; children die with
 //!   the test, even when the test binary is killed.
 
@@ -18,7 +20,15 @@
 mod broker;
 #[allow(dead_code, reason = "harness API: not every helper has a user in every build")]
 mod process;
-#[allow(dead_code, reason = "harness API: the WaspServer tests are being written")]
+#[allow(dead_code, reason = "harness API: not every helper has a user in every build")]
 mod server;
+#[allow(dead_code, reason = "harness API: not every helper has a user in every build")]
+mod support;
 
 mod broker_smoke;
+mod outage;
+mod persistent;
+mod processing_log;
+mod rest_api;
+mod restart;
+mod shell;

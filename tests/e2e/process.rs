@@ -109,6 +109,16 @@ impl Supervised {
         }
     }
 
+    /// Sends the signal `name` (as `kill -s` spells it: `STOP`, `CONT`, `TERM`) to
+    /// the process, through the watchdog. Returns at once.
+    pub fn signal(&mut self, name: &str) {
+        let control = self.control.as_mut().unwrap_or_else(|| panic!("{} is being killed", self.name));
+        control
+            .write_all(format!("{name}\n").as_bytes())
+            .and_then(|()| control.flush())
+            .unwrap_or_else(|err| panic!("send SIG{name} to {}: {err}", self.name));
+    }
+
     /// Sends SIGTERM and waits up to `grace` for the process to exit, then kills it.
     pub fn stop(&mut self, grace: Duration) -> ExitStatus {
         if let Some(control) = self.control.as_mut() {

@@ -265,7 +265,7 @@ fn push_json_line(lines: &mut Vec<Value>, line: &[u8], sql: &str) {
 }
 
 /// `target/<profile>/wasp`, next to this test executable's `deps/` folder.
-fn wasp_binary() -> PathBuf {
+pub fn wasp_binary() -> PathBuf {
     let binary = match env::var_os("WASP_BIN") {
         Some(path) => PathBuf::from(path),
         None => {
