@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::connectors::{AckTicket, Broker, ConnectorError, Sink};
 use crate::formats::json::write_str;
-use crate::operators::Failure;
+use crate::operators::{Failure, FailureKind};
 
 /// How many recent entries are kept in memory.
 const HISTORY: usize = 200;
@@ -16,6 +16,7 @@ const HISTORY: usize = 200;
 /// One logged failure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogEntry {
+    pub kind: FailureKind,
     pub query_id: String,
     pub topic: String,
     pub partition: i32,
@@ -75,6 +76,7 @@ impl ProcessingLog {
                 f.message
             );
             let entry = LogEntry {
+                kind: f.kind,
                 query_id: query_id.to_owned(),
                 topic: topic.to_owned(),
                 partition: f.partition,
@@ -107,17 +109,79 @@ impl ProcessingLog {
 }
 
 impl LogEntry {
-    /// The entry as the JSON record written to the processing-log topic.
+    /// The entry as the JSON record written to the processing-log topic: ksqlDB's
+    /// processing-log shape (`type` 0 for deserialization errors with
+    /// `deserializationError`, 1 for processing errors with `recordProcessingError`),
+    /// plus the record's coordinates (`queryId`, `topic`, `partition`, `offset`).
     pub fn write_json(&self, buf: &mut Vec<u8>) {
         use std::io::Write as _;
         buf.extend_from_slice(b"{\"level\":\"ERROR\",\"logger\":");
         write_str(buf, &format!("processing.{}", self.query_id));
-        let _ = write!(buf, ",\"time\":{},\"message\":{{\"queryId\":", self.time_ms);
+        let _ = write!(buf, ",\"time\":{},\"message\":{{", self.time_ms);
+        match self.kind {
+            FailureKind::Deserialization => {
+                let message = self.message.strip_prefix("failed to deserialize record: ").unwrap_or(&self.message);
+                let (target, message) = match message.split_once(": ") {
+                    Some((t @ ("key" | "value"), rest)) => (t, rest),
+                    _ => ("value", message),
+                };
+                buf.extend_from_slice(b"\"type\":0,\"deserializationError\":{\"target\":");
+                write_str(buf, target);
+                buf.extend_from_slice(b",\"errorMessage\":");
+                write_str(buf, message);
+                buf.extend_from_slice(b",\"recordB64\":null,\"cause\":[],\"topic\":");
+                write_str(buf, &self.topic);
+                buf.extend_from_slice(b"},\"recordProcessingError\":null,");
+            }
+            FailureKind::Processing => {
+                buf.extend_from_slice(
+                    b"\"type\":1,\"deserializationError\":null,\"recordProcessingError\":{\"errorMessage\":",
+                );
+                write_str(buf, &self.message);
+                buf.extend_from_slice(b",\"record\":null,\"cause\":[]},");
+            }
+        }
+        buf.extend_from_slice(
+            b"\"productionError\":null,\"serializationError\":null,\"kafkaStreamsThreadError\":null,\"queryId\":",
+        );
         write_str(buf, &self.query_id);
         buf.extend_from_slice(b",\"topic\":");
         write_str(buf, &self.topic);
         let _ = write!(buf, ",\"partition\":{},\"offset\":{},\"errorMessage\":", self.partition, self.offset);
         write_str(buf, &self.message);
         buf.extend_from_slice(b"}}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_follow_ksqldb_shape_with_coordinates() {
+        let entry = LogEntry {
+            kind: FailureKind::Deserialization,
+            query_id: "CSAS_X_0".into(),
+            topic: "t".into(),
+            partition: 2,
+            offset: 41,
+            message: "failed to deserialize record: value: expected value at line 1 column 1".into(),
+            time_ms: 7,
+        };
+        let mut buf = Vec::new();
+        entry.write_json(&mut buf);
+        let json: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        assert_eq!(json["logger"], "processing.CSAS_X_0");
+        assert_eq!(json["message"]["type"], 0);
+        assert_eq!(json["message"]["deserializationError"]["target"], "value");
+        assert_eq!(json["message"]["deserializationError"]["errorMessage"], "expected value at line 1 column 1");
+        assert_eq!(json["message"]["partition"], 2);
+        assert_eq!(json["message"]["offset"], 41);
+        let processing = LogEntry { kind: FailureKind::Processing, message: "division by zero".into(), ..entry };
+        buf.clear();
+        processing.write_json(&mut buf);
+        let json: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        assert_eq!(json["message"]["type"], 1);
+        assert_eq!(json["message"]["recordProcessingError"]["errorMessage"], "division by zero");
     }
 }

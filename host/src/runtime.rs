@@ -19,7 +19,7 @@ use crate::batch::Batch;
 use crate::catalog::SourceDef;
 use crate::connectors::{AckTicket, Broker, SourceOptions};
 use crate::formats::RowCodec;
-use crate::operators::{Failure, OpContext};
+use crate::operators::{Failure, FailureKind, OpContext};
 use crate::planner::Pipeline;
 use crate::processing_log::ProcessingLog;
 
@@ -246,6 +246,7 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
                         batch.rows += 1;
                     }
                     Err(e) => decode_failures.push(Failure {
+                        kind: FailureKind::Deserialization,
                         partition: rec.partition,
                         offset: rec.offset,
                         message: format!("failed to deserialize record: {e}"),

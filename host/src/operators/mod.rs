@@ -19,9 +19,19 @@ use crate::udf::RowErrors;
 /// A row that could not be processed, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
+    pub kind: FailureKind,
     pub partition: i32,
     pub offset: i64,
     pub message: String,
+}
+
+/// Where in the pipeline a record failed (ksqlDB's processing-log message types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The record's key or value could not be decoded.
+    Deserialization,
+    /// An expression failed for the row.
+    Processing,
 }
 
 /// What an operator sees besides its batch.
@@ -43,7 +53,7 @@ impl OpContext {
         for (row, message) in self.errors.errors.drain(..) {
             let partition = batch.columns.get(pc).and_then(|c| c.get(row)).and_then(|v| v.as_i64()).unwrap_or(-1);
             let offset = batch.columns.get(oc).and_then(|c| c.get(row)).and_then(|v| v.as_i64()).unwrap_or(-1);
-            self.failures.push(Failure { partition: partition as i32, offset, message });
+            self.failures.push(Failure { kind: FailureKind::Processing, partition: partition as i32, offset, message });
         }
     }
 }
