@@ -85,6 +85,33 @@ impl Evaluator {
 }
 
 fn compile(expr: &BoundExpr, registry: &FunctionRegistry) -> Result<Node, UnknownFunction> {
+    let node = compile_node(expr, registry)?;
+    if matches!(node, Node::Literal(_) | Node::Column(_)) || !foldable(expr) {
+        return Ok(node);
+    }
+    // Constant subtrees (a cast of a literal, `1 + 2`) are computed once, here,
+    // instead of once per row. Functions are left alone: some are not deterministic.
+    let one_row = Batch { columns: Vec::new(), rows: 1 };
+    let mut errors = RowErrors::default();
+    let mut value = eval(&node, &one_row, &mut errors);
+    match (errors.is_empty(), value.pop()) {
+        (true, Some(v)) => Ok(Node::Literal(v)),
+        _ => Ok(node),
+    }
+}
+
+/// Whether `expr` reads no column and calls no function.
+fn foldable(expr: &BoundExpr) -> bool {
+    let mut ok = true;
+    expr.visit(&mut |e| {
+        if matches!(e, BoundExpr::Column { .. } | BoundExpr::Function { .. }) {
+            ok = false;
+        }
+    });
+    ok
+}
+
+fn compile_node(expr: &BoundExpr, registry: &FunctionRegistry) -> Result<Node, UnknownFunction> {
     let c = |e: &BoundExpr| compile(e, registry).map(Box::new);
     Ok(match expr {
         BoundExpr::Column { index, .. } => Node::Column(*index),
@@ -144,6 +171,32 @@ fn compile(expr: &BoundExpr, registry: &FunctionRegistry) -> Result<Node, Unknow
     })
 }
 
+/// An operand: a column borrowed from the batch, a computed column, or one value for
+/// every row (a literal), so operators need not copy or materialize their inputs.
+enum Arg<'a> {
+    Borrowed(&'a Column),
+    Owned(Column),
+    Scalar(Value),
+}
+
+impl Arg<'_> {
+    fn at(&self, row: usize) -> &Value {
+        match self {
+            Arg::Borrowed(c) => &c[row],
+            Arg::Owned(c) => &c[row],
+            Arg::Scalar(v) => v,
+        }
+    }
+}
+
+fn arg<'a>(node: &Node, batch: &'a Batch, errors: &mut RowErrors) -> Arg<'a> {
+    match node {
+        Node::Column(i) => Arg::Borrowed(&batch.columns[*i]),
+        Node::Literal(v) => Arg::Scalar(v.clone()),
+        other => Arg::Owned(eval(other, batch, errors)),
+    }
+}
+
 fn eval(node: &Node, batch: &Batch, errors: &mut RowErrors) -> Column {
     let rows = batch.rows;
     match node {
@@ -172,11 +225,10 @@ fn eval(node: &Node, batch: &Batch, errors: &mut RowErrors) -> Column {
             col
         }
         Node::Binary { op: BinaryOp::And, left, right, .. } => {
-            let l = eval(left, batch, errors);
-            let r = eval(right, batch, errors);
-            l.into_iter()
-                .zip(r)
-                .map(|(a, b)| match (a.as_bool(), b.as_bool()) {
+            let l = arg(left, batch, errors);
+            let r = arg(right, batch, errors);
+            (0..rows)
+                .map(|row| match (l.at(row).as_bool(), r.at(row).as_bool()) {
                     (Some(false), _) | (_, Some(false)) => Value::Boolean(false),
                     (Some(true), Some(true)) => Value::Boolean(true),
                     _ => Value::Null,
@@ -184,11 +236,10 @@ fn eval(node: &Node, batch: &Batch, errors: &mut RowErrors) -> Column {
                 .collect()
         }
         Node::Binary { op: BinaryOp::Or, left, right, .. } => {
-            let l = eval(left, batch, errors);
-            let r = eval(right, batch, errors);
-            l.into_iter()
-                .zip(r)
-                .map(|(a, b)| match (a.as_bool(), b.as_bool()) {
+            let l = arg(left, batch, errors);
+            let r = arg(right, batch, errors);
+            (0..rows)
+                .map(|row| match (l.at(row).as_bool(), r.at(row).as_bool()) {
                     (Some(true), _) | (_, Some(true)) => Value::Boolean(true),
                     (Some(false), Some(false)) => Value::Boolean(false),
                     _ => Value::Null,
@@ -196,10 +247,11 @@ fn eval(node: &Node, batch: &Batch, errors: &mut RowErrors) -> Column {
                 .collect()
         }
         Node::Binary { op, left, right, scale } => {
-            let l = eval(left, batch, errors);
-            let r = eval(right, batch, errors);
+            let l = arg(left, batch, errors);
+            let r = arg(right, batch, errors);
             let mut out = Vec::with_capacity(rows);
-            for (row, (a, b)) in l.iter().zip(r.iter()).enumerate() {
+            for row in 0..rows {
+                let (a, b) = (l.at(row), r.at(row));
                 match binary_at_scale(*op, a, b, *scale) {
                     Ok(v) => out.push(v),
                     Err(msg) => {
@@ -211,21 +263,19 @@ fn eval(node: &Node, batch: &Batch, errors: &mut RowErrors) -> Column {
             out
         }
         Node::Like { expr, pattern, negated } => {
-            let col = eval(expr, batch, errors);
+            let col = arg(expr, batch, errors);
             match pattern {
-                LikeNode::Constant(p) => col
-                    .iter()
-                    .map(|v| match v {
+                LikeNode::Constant(p) => (0..rows)
+                    .map(|row| match col.at(row) {
                         Value::String(s) => Value::Boolean(p.matches(s) != *negated),
                         _ => Value::Null,
                     })
                     .collect(),
                 LikeNode::Dynamic { pattern, escape } => {
-                    let pats = eval(pattern, batch, errors);
+                    let pats = arg(pattern, batch, errors);
                     let mut cache: Option<(Arc<str>, LikePattern)> = None;
-                    col.iter()
-                        .zip(pats.iter())
-                        .map(|(v, p)| match (v, p) {
+                    (0..rows)
+                        .map(|row| match (col.at(row), pats.at(row)) {
                             (Value::String(s), Value::String(p)) => {
                                 let fresh = !matches!(&cache, Some((k, _)) if k == p);
                                 if fresh {
@@ -241,19 +291,19 @@ fn eval(node: &Node, batch: &Batch, errors: &mut RowErrors) -> Column {
             }
         }
         Node::InList { expr, list, negated } => {
-            let col = eval(expr, batch, errors);
-            let items: Vec<Column> = list.iter().map(|n| eval(n, batch, errors)).collect();
+            let col = arg(expr, batch, errors);
+            let items: Vec<Arg<'_>> = list.iter().map(|n| arg(n, batch, errors)).collect();
             (0..rows)
                 .map(|row| {
-                    let v = &col[row];
+                    let v = col.at(row);
                     if v.is_null() {
                         return Value::Null;
                     }
                     let mut saw_null = false;
                     for item in &items {
-                        match v.sql_cmp(&item[row]) {
+                        match v.sql_cmp(item.at(row)) {
                             Some(Ordering::Equal) => return Value::Boolean(!*negated),
-                            None if item[row].is_null() => saw_null = true,
+                            None if item.at(row).is_null() => saw_null = true,
                             _ => {}
                         }
                     }
@@ -266,18 +316,19 @@ fn eval(node: &Node, batch: &Batch, errors: &mut RowErrors) -> Column {
                 .collect()
         }
         Node::Between { expr, low, high, negated } => {
-            let col = eval(expr, batch, errors);
-            let lo = eval(low, batch, errors);
-            let hi = eval(high, batch, errors);
+            let col = arg(expr, batch, errors);
+            let lo = arg(low, batch, errors);
+            let hi = arg(high, batch, errors);
             (0..rows)
-                .map(|row| match (col[row].sql_cmp(&lo[row]), col[row].sql_cmp(&hi[row])) {
+                .map(|row| match (col.at(row).sql_cmp(lo.at(row)), col.at(row).sql_cmp(hi.at(row))) {
                     (Some(a), Some(b)) => Value::Boolean((a != Ordering::Less && b != Ordering::Greater) != *negated),
                     _ => Value::Null,
                 })
                 .collect()
         }
         Node::IsNull { expr, negated } => {
-            eval(expr, batch, errors).iter().map(|v| Value::Boolean(v.is_null() != *negated)).collect()
+            let col = arg(expr, batch, errors);
+            (0..rows).map(|row| Value::Boolean(col.at(row).is_null() != *negated)).collect()
         }
         Node::Case { whens, else_result } => {
             let mut out = vec![Value::Null; rows];

@@ -95,6 +95,25 @@ impl Pipeline {
                 }),
                 LogicalPlan::Project { exprs, schema, .. } => {
                     let evaluators = exprs.iter().map(compile).collect::<Result<Vec<_>, _>>()?;
+                    // A column passed through as-is, and read by nothing else, moves
+                    // from the input batch to the output instead of being copied.
+                    let mut uses = vec![0usize; current_schema.len()];
+                    for e in exprs.iter() {
+                        e.visit(&mut |n| {
+                            if let BoundExpr::Column { index, .. } = n {
+                                if let Some(u) = uses.get_mut(*index) {
+                                    *u += 1;
+                                }
+                            }
+                        });
+                    }
+                    let moves = exprs
+                        .iter()
+                        .map(|e| match e {
+                            BoundExpr::Column { index, .. } if uses.get(*index) == Some(&1) => Some(*index),
+                            _ => None,
+                        })
+                        .collect();
                     let names = exprs
                         .iter()
                         .zip(&schema.fields)
@@ -108,7 +127,10 @@ impl Pipeline {
                             },
                         )
                         .collect();
-                    stages.push(Stage { operator: Box::new(Project::new(evaluators, names)), origin_columns: origin });
+                    stages.push(Stage {
+                        operator: Box::new(Project::new(evaluators, moves, names)),
+                        origin_columns: origin,
+                    });
                     current_schema = schema.clone();
                 }
                 LogicalPlan::Repartition { schema, .. } => current_schema = schema.clone(),
@@ -116,7 +138,8 @@ impl Pipeline {
                 LogicalPlan::Source { .. } => {}
             }
         }
-        let decoder = RowCodec::new(&input_schema.fields, source.key_format.clone(), source.value_format.clone());
+        let mut decoder = RowCodec::new(&input_schema.fields, source.key_format.clone(), source.value_format.clone());
+        decoder.set_needed(&needed_columns(&nodes, input_schema.len(), source, input_schema));
         Ok(Pipeline {
             source: source.clone(),
             input_schema: input_schema.clone(),
@@ -148,6 +171,35 @@ impl Pipeline {
         ));
         lines.iter().enumerate().map(|(i, l)| format!("{}{l}\n", "  ".repeat(i))).collect()
     }
+}
+
+/// Which input columns the plan reads: everything up to and including the first
+/// projection is bound against the source row, and so is the TIMESTAMP column.
+fn needed_columns(nodes: &[&LogicalPlan], width: usize, source: &SourceDef, schema: &Schema) -> Vec<bool> {
+    let mut needed = vec![false; width];
+    if let Some(ts) = source.timestamp.as_ref().and_then(|t| schema.index_of(t)) {
+        needed[ts] = true;
+    }
+    let mut mark = |e: &BoundExpr| {
+        e.visit(&mut |n| {
+            if let BoundExpr::Column { index, .. } = n {
+                if let Some(flag) = needed.get_mut(*index) {
+                    *flag = true;
+                }
+            }
+        })
+    };
+    for node in nodes {
+        match node {
+            LogicalPlan::Filter { predicate, .. } => mark(predicate),
+            LogicalPlan::Project { exprs, .. } => {
+                exprs.iter().for_each(&mut mark);
+                break;
+            }
+            _ => {}
+        }
+    }
+    needed
 }
 
 /// An expression computing epoch milliseconds from the source's TIMESTAMP column.

@@ -16,11 +16,23 @@ use wasp_sql::{DataType, Decimal, StructField, Value};
 /// Decodes a JSON object into `out`, one slot per entry of `fields` (name, type).
 /// Missing fields are NULL. Fails on invalid JSON or a value of the wrong type.
 pub fn decode_object(bytes: &[u8], fields: &[(String, DataType)], out: &mut [Value]) -> Result<(), String> {
+    decode_object_projected(bytes, fields, None, out)
+}
+
+/// Like [`decode_object`], but only materializes the fields whose `needed` flag is
+/// set; the others are still type-checked (so a bad record is still refused), and a
+/// STRING field nobody reads, which accepts any JSON, is skipped without copying.
+pub fn decode_object_projected(
+    bytes: &[u8],
+    fields: &[(String, DataType)],
+    needed: Option<&[bool]>,
+    out: &mut [Value],
+) -> Result<(), String> {
     for v in out.iter_mut() {
         *v = Value::Null;
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    RowSeed { fields, out }.deserialize(&mut de).map_err(|e| e.to_string())?;
+    RowSeed { fields, needed, out }.deserialize(&mut de).map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())
 }
 
@@ -55,6 +67,7 @@ pub fn from_json(json: &serde_json::Value, data_type: &DataType) -> Result<Value
 
 struct RowSeed<'a> {
     fields: &'a [(String, DataType)],
+    needed: Option<&'a [bool]>,
     out: &'a mut [Value],
 }
 
@@ -80,6 +93,14 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
         while let Some(key) = map.next_key::<KeyStr<'_>>()? {
             let key = key.get(&mut key_buf);
             match find_field(self.fields, key) {
+                Some(i) if self.needed.is_some_and(|n| !n[i]) => {
+                    if self.fields[i].1 == DataType::String {
+                        map.next_value::<IgnoredAny>()?;
+                    } else {
+                        map.next_value_seed(TypedSeed(&self.fields[i].1))
+                            .map_err(|e| de::Error::custom(format!("field {}: {e}", self.fields[i].0)))?;
+                    }
+                }
                 Some(i) => {
                     let t = &self.fields[i].1;
                     self.out[i] = map

@@ -115,6 +115,8 @@ pub struct RowCodec {
     key_slots: Vec<usize>,
     value_fields: Vec<(String, DataType)>,
     value_slots: Vec<usize>,
+    /// Per value field: whether the query reads it (all, unless `set_needed` narrowed it).
+    value_needed: Vec<bool>,
     scratch: Vec<Value>,
 }
 
@@ -144,9 +146,18 @@ impl RowCodec {
             value_format,
             key_fields,
             key_slots,
+            value_needed: vec![true; value_fields.len()],
             value_fields,
             value_slots,
             scratch: vec![Value::Null; width],
+        }
+    }
+
+    /// Tells the decoder which row positions the query reads; JSON values then leave
+    /// the other fields NULL instead of building them (they are still type-checked).
+    pub fn set_needed(&mut self, needed: &[bool]) {
+        for (flag, slot) in self.value_needed.iter_mut().zip(&self.value_slots) {
+            *flag = needed.get(*slot).copied().unwrap_or(true);
         }
     }
 
@@ -159,7 +170,7 @@ impl RowCodec {
     pub fn decode(&mut self, key: Option<&[u8]>, value: Option<&[u8]>, row: &mut [Value]) -> Result<(), String> {
         if !self.key_fields.is_empty() {
             let n = self.key_fields.len();
-            decode_with(&self.key_format, key, &self.key_fields, &mut self.scratch[..n])
+            decode_with(&self.key_format, key, &self.key_fields, None, &mut self.scratch[..n])
                 .map_err(|e| format!("key: {e}"))?;
             for (slot, v) in self.key_slots.iter().zip(self.scratch[..n].iter_mut()) {
                 row[*slot] = std::mem::replace(v, Value::Null);
@@ -167,7 +178,8 @@ impl RowCodec {
         }
         if !self.value_fields.is_empty() {
             let n = self.value_fields.len();
-            decode_with(&self.value_format, value, &self.value_fields, &mut self.scratch[..n])
+            let needed = (self.value_format == Format::Json).then_some(&self.value_needed[..]);
+            decode_with(&self.value_format, value, &self.value_fields, needed, &mut self.scratch[..n])
                 .map_err(|e| format!("value: {e}"))?;
             for (slot, v) in self.value_slots.iter().zip(self.scratch[..n].iter_mut()) {
                 row[*slot] = std::mem::replace(v, Value::Null);
@@ -200,6 +212,7 @@ fn decode_with(
     format: &Format,
     bytes: Option<&[u8]>,
     fields: &[(String, DataType)],
+    needed: Option<&[bool]>,
     out: &mut [Value],
 ) -> Result<(), String> {
     let Some(bytes) = bytes else {
@@ -213,7 +226,7 @@ fn decode_with(
                 out[0] = json::decode_single(bytes, &fields[0].1)?;
                 Ok(())
             } else {
-                json::decode_object(bytes, fields, out)
+                json::decode_object_projected(bytes, fields, needed, out)
             }
         }
         Format::Delimited { delimiter } => delimited::decode(bytes, *delimiter, fields, out),
