@@ -87,6 +87,9 @@ struct BenchArgs {
     /// Partitions of the benchmark topics.
     #[arg(long, default_value_t = 1)]
     partitions: i32,
+    /// Measure this query instead (reads `bench_in`, writes `bench_out`).
+    #[arg(long)]
+    query: Option<String>,
 }
 
 fn init_tracing() {
@@ -105,10 +108,12 @@ async fn main() -> anyhow::Result<()> {
         }
         Some(Command::Cli(shell)) => shell_exit(wasp_host::cli::run(&shell.server, shell.options).await),
         Some(Command::Bench(args)) => {
+            init_tracing();
             let options = wasp_host::bench::BenchOptions {
                 records: args.records,
                 bootstrap_servers: args.bootstrap_servers,
                 partitions: args.partitions,
+                query: args.query,
             };
             tokio::task::spawn_blocking(move || wasp_host::bench::run(&options))
                 .await?

@@ -202,6 +202,8 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
     let mut decode_failures: Vec<Failure> = Vec::new();
     let mut offsets: Vec<(i32, i64)> = Vec::new();
     let mut in_flight: VecDeque<InFlight> = VecDeque::new();
+    let mut committer = Committer::default();
+    let mut timings = Timings::default();
     let mut emitted: u64 = 0;
     let (mut key_buf, mut value_buf) = (Vec::with_capacity(64), Vec::with_capacity(512));
     spec.stats.set_state("RUNNING", None);
@@ -211,7 +213,8 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
             if let Some(s) = sink.as_mut() {
                 let _ = s.flush(Duration::from_secs(10));
             }
-            complete(&mut in_flight, source.as_mut(), &spec.stats, true)?;
+            complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, true, true)?;
+            tracing::debug!(query = %spec.query_id, ?timings, "query stopped");
             return Ok(Exit::Stopped);
         }
         if batch.columns.len() == width {
@@ -223,6 +226,7 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
         offsets.clear();
         decode_failures.clear();
         let decoder = &mut pipeline.decoder;
+        let poll_started = Instant::now();
         let n = source
             .poll(spec.batch_size, Duration::from_millis(100), &mut |rec| {
                 match offsets.iter_mut().find(|(p, _)| *p == rec.partition) {
@@ -255,6 +259,8 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
             })
             .map_err(|e| e.to_string())?;
 
+        timings.poll += poll_started.elapsed();
+        let work_started = Instant::now();
         if n > 0 {
             spec.stats.record(n);
             ctx.failures.clear();
@@ -303,17 +309,19 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
                     }
                 }
             }
+            timings.work += work_started.elapsed();
+            timings.batches += 1;
             emitted += rows as u64;
             spec.stats.messages_out.fetch_add(rows as u64, Ordering::Relaxed);
             if limit_hit {
                 if let Some(s) = sink.as_mut() {
                     let _ = s.flush(Duration::from_secs(30));
                 }
-                complete(&mut in_flight, source.as_mut(), &spec.stats, true)?;
+                complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, true, true)?;
                 return Ok(Exit::LimitReached);
             }
         }
-        complete(&mut in_flight, source.as_mut(), &spec.stats, false)?;
+        complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, false, n == 0)?;
         if let Output::Channel(tx) = &spec.output {
             if tx.is_closed() {
                 return Ok(Exit::ClientGone);
@@ -325,6 +333,14 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
     }
 }
 
+/// Where a query's thread spent its time (logged at debug level when it stops).
+#[derive(Debug, Default)]
+struct Timings {
+    poll: Duration,
+    work: Duration,
+    batches: u64,
+}
+
 /// A batch whose output is not acknowledged yet.
 struct InFlight {
     ticket: Arc<AckTicket>,
@@ -334,13 +350,61 @@ struct InFlight {
     records: u64,
 }
 
-/// Commits the offsets of acknowledged batches, oldest first. With `wait`, waits (up
-/// to a bound) for outstanding deliveries.
+/// Offsets whose output is acknowledged, committed in groups: at most every
+/// `COMMIT_INTERVAL`, and at once when the query idles or stops. Committing later
+/// never loses data (at-least-once); committing every small batch would flood the
+/// group coordinator.
+#[derive(Default)]
+struct Committer {
+    offsets: Vec<(i32, i64)>,
+    records: u64,
+    last: Option<Instant>,
+}
+
+/// How often acknowledged offsets are committed while records flow (ksqlDB's
+/// `commit.interval.ms` default is 2 s).
+const COMMIT_INTERVAL: Duration = Duration::from_millis(500);
+
+impl Committer {
+    fn add(&mut self, batch: InFlight) {
+        for (p, o) in batch.offsets {
+            match self.offsets.iter_mut().find(|(q, _)| *q == p) {
+                Some(slot) => slot.1 = slot.1.max(o),
+                None => self.offsets.push((p, o)),
+            }
+        }
+        self.records += batch.records;
+    }
+
+    fn commit(
+        &mut self,
+        source: &mut dyn crate::connectors::Source,
+        stats: &QueryStats,
+        force: bool,
+    ) -> Result<(), String> {
+        let due = force || self.last.is_none_or(|t| t.elapsed() >= COMMIT_INTERVAL);
+        if self.offsets.is_empty() || !due {
+            return Ok(());
+        }
+        source.commit(&self.offsets).map_err(|e| e.to_string())?;
+        stats.messages_committed.fetch_add(self.records, Ordering::Relaxed);
+        self.offsets.clear();
+        self.records = 0;
+        self.last = Some(Instant::now());
+        Ok(())
+    }
+}
+
+/// Moves acknowledged batches, oldest first, to the committer and commits when due.
+/// With `wait`, waits (up to a bound) for outstanding deliveries; with `wait` or
+/// `force`, commits what is acknowledged now.
 fn complete(
     in_flight: &mut VecDeque<InFlight>,
+    committer: &mut Committer,
     source: &mut dyn crate::connectors::Source,
     stats: &QueryStats,
     wait: bool,
+    force: bool,
 ) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while let Some(InFlight { ticket, .. }) = in_flight.front() {
@@ -355,9 +419,8 @@ fn complete(
             return Err(format!("delivery failed: {e}"));
         }
         if let Some(done) = in_flight.pop_front() {
-            source.commit(&done.offsets).map_err(|e| e.to_string())?;
-            stats.messages_committed.fetch_add(done.records, Ordering::Relaxed);
+            committer.add(done);
         }
     }
-    Ok(())
+    committer.commit(source, stats, wait || force)
 }

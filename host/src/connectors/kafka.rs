@@ -211,8 +211,15 @@ impl Broker for KafkaBroker {
                     OffsetReset::Latest => "latest",
                 },
             );
-        for (k, v) in [("session.timeout.ms", "10000"), ("heartbeat.interval.ms", "1000"), ("fetch.wait.max.ms", "50")]
-        {
+        // librdkafka stops fetching for `fetch.queue.backoff.ms` (1 s by default) once its
+        // local queue holds `queued.min.messages`; a consumer that decodes while the
+        // fetcher races ahead would then idle. Fetch again as soon as there is room.
+        for (k, v) in [
+            ("session.timeout.ms", "10000"),
+            ("heartbeat.interval.ms", "1000"),
+            ("fetch.wait.max.ms", "50"),
+            ("fetch.queue.backoff.ms", "5"),
+        ] {
             if !self.config.properties.contains_key(k) {
                 cfg.set(k, v);
             }
@@ -300,8 +307,12 @@ impl Source for KafkaSource {
     ) -> Result<usize, ConnectorError> {
         let mut n = 0;
         let mut wait = timeout;
+        // Once records flow, keep filling the batch for a few milliseconds: larger
+        // batches mean fewer boundary crossings, produce calls and commits.
+        let mut fill_until: Option<std::time::Instant> = None;
         while n < max && !self.at_end() {
             match self.consumer.poll(wait) {
+                None if fill_until.is_some_and(|t| std::time::Instant::now() < t) => continue,
                 None => break,
                 Some(Ok(m)) => {
                     if let Some((positions, ends)) = self.bounded.as_mut() {
@@ -322,7 +333,10 @@ impl Source for KafkaSource {
                         value: m.payload(),
                     });
                     n += 1;
-                    wait = Duration::ZERO;
+                    if fill_until.is_none() {
+                        fill_until = Some(std::time::Instant::now() + Duration::from_millis(5));
+                        wait = Duration::from_millis(1);
+                    }
                 }
                 Some(Err(KafkaError::PartitionEOF(_))) => continue,
                 Some(Err(e)) => {

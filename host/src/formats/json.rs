@@ -78,7 +78,12 @@ impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
     }
 }
 
-fn find_field(fields: &[(String, DataType)], key: &str) -> Option<usize> {
+fn find_field(fields: &[(String, DataType)], key: &str, hint: usize) -> Option<usize> {
+    // Records of a topic usually list their fields in the same order: try the field
+    // after the previous one first.
+    if fields.get(hint).is_some_and(|(n, _)| n.eq_ignore_ascii_case(key)) {
+        return Some(hint);
+    }
     fields.iter().position(|(n, _)| n == key).or_else(|| fields.iter().position(|(n, _)| n.eq_ignore_ascii_case(key)))
 }
 
@@ -90,9 +95,14 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut key_buf = String::new();
+        let mut hint = 0;
         while let Some(key) = map.next_key::<KeyStr<'_>>()? {
             let key = key.get(&mut key_buf);
-            match find_field(self.fields, key) {
+            let found = find_field(self.fields, key, hint);
+            if let Some(i) = found {
+                hint = i + 1;
+            }
+            match found {
                 Some(i) if self.needed.is_some_and(|n| !n[i]) => {
                     if self.fields[i].1 == DataType::String {
                         map.next_value::<IgnoredAny>()?;
@@ -353,22 +363,10 @@ pub fn write_value(buf: &mut Vec<u8>, v: &Value, t: &DataType) {
     match v {
         Value::Null => buf.extend_from_slice(b"null"),
         Value::Boolean(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Int(i) => {
-            let _ = write!(buf, "{i}");
-        }
-        Value::BigInt(i) | Value::Timestamp(i) => {
-            let _ = write!(buf, "{i}");
-        }
-        Value::Date(d) | Value::Time(d) => {
-            let _ = write!(buf, "{d}");
-        }
-        Value::Double(d) => {
-            if d.is_finite() {
-                let _ = write!(buf, "{}", format_double(*d));
-            } else {
-                buf.extend_from_slice(b"null");
-            }
-        }
+        Value::Int(i) => buf.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Value::BigInt(i) | Value::Timestamp(i) => buf.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Value::Date(d) | Value::Time(d) => buf.extend_from_slice(itoa::Buffer::new().format(*d).as_bytes()),
+        Value::Double(d) => write_double(buf, *d),
         Value::Decimal(d) => {
             let _ = write!(buf, "{d}");
         }
@@ -436,6 +434,21 @@ pub fn write_value(buf: &mut Vec<u8>, v: &Value, t: &DataType) {
             }
             buf.push(b'}');
         }
+    }
+}
+
+/// Writes a double as Java's `Double.toString` does (as ksqlDB's Jackson writes it):
+/// plain decimal with at least one fractional digit between 10^-3 and 10^7, scientific
+/// outside; non-finite values are written as `null` (JSON has no NaN).
+fn write_double(buf: &mut Vec<u8>, d: f64) {
+    if !d.is_finite() {
+        buf.extend_from_slice(b"null");
+    } else if d == 0.0 || (1e-3..1e7).contains(&d.abs()) {
+        // ryu's shortest form is plain decimal in this range and ends in ".0" for
+        // whole numbers, like Java's.
+        buf.extend_from_slice(ryu::Buffer::new().format_finite(d).as_bytes());
+    } else {
+        let _ = write!(buf, "{}", format_double(d));
     }
 }
 

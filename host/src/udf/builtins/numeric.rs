@@ -58,6 +58,26 @@ fn round_double(v: f64, places: i32, mode: Mode) -> f64 {
     if !v.is_finite() {
         return v;
     }
+    // Fast path: away from a rounding boundary, binary arithmetic rounds the same way
+    // the decimal text does. Only near a boundary (x.5 at the last place, where the
+    // double's binary value and its shortest decimal text may disagree) is the exact
+    // decimal route taken.
+    if (0..=15).contains(&places) && v.abs() < 1e15 {
+        let m = 10f64.powi(places);
+        let x = v * m;
+        let frac = x - x.floor();
+        let near_half = (frac - 0.5).abs() < 1e-6;
+        let near_whole = frac < 1e-6 || frac > 1.0 - 1e-6;
+        if !near_half && !near_whole {
+            let r = match mode {
+                Mode::HalfUp => x.round(),
+                Mode::Down => x.trunc(),
+                Mode::Ceiling => x.ceil(),
+                Mode::Floor => x.floor(),
+            };
+            return r / m;
+        }
+    }
     match Decimal::parse(&format!("{v}")).and_then(|d| round_decimal(d, places, mode)) {
         Some(d) => d.to_f64(),
         None => {
