@@ -67,7 +67,7 @@ fn round_double(v: f64, places: i32, mode: Mode) -> f64 {
         let x = v * m;
         let frac = x - x.floor();
         let near_half = (frac - 0.5).abs() < 1e-6;
-        let near_whole = frac < 1e-6 || frac > 1.0 - 1e-6;
+        let near_whole = !(1e-6..=1.0 - 1e-6).contains(&frac);
         if !near_half && !near_whole {
             let r = match mode {
                 Mode::HalfUp => x.round(),
