@@ -152,6 +152,12 @@ pub struct FieldInfo {
     pub key: bool,
 }
 
+impl From<&wasp_sql::Field> for FieldInfo {
+    fn from(f: &wasp_sql::Field) -> FieldInfo {
+        FieldInfo { name: f.name.clone(), data_type: f.data_type.clone(), key: f.role == wasp_sql::ColumnRole::Key }
+    }
+}
+
 /// `DESCRIBE [EXTENDED] source`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceDescription {

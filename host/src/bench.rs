@@ -64,6 +64,19 @@ fn record(i: usize) -> String {
     )
 }
 
+/// Queues a record, waiting while the producer's queue is full.
+fn send_retrying<'a>(producer: &ThreadedProducer<DefaultProducerContext>, mut rec: BaseRecord<'a, [u8], [u8]>) {
+    loop {
+        match producer.send(rec) {
+            Ok(()) => return,
+            Err((_, r)) => {
+                rec = r;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+}
+
 fn produce(bootstrap: &str, topic: &str, n: usize) -> Result<(), String> {
     let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
@@ -74,16 +87,7 @@ fn produce(bootstrap: &str, topic: &str, n: usize) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     for i in 0..n {
         let payload = record(i);
-        let mut rec: BaseRecord<'_, [u8], str> = BaseRecord::to(topic).payload(payload.as_str());
-        loop {
-            match producer.send(rec) {
-                Ok(()) => break,
-                Err((_, r)) => {
-                    rec = r;
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-            }
-        }
+        send_retrying(&producer, BaseRecord::to(topic).payload(payload.as_bytes()));
     }
     producer.flush(Duration::from_secs(120)).map_err(|e| e.to_string())
 }
@@ -126,15 +130,7 @@ fn passthrough(bootstrap: &str, n: usize) -> Result<Duration, String> {
         if let Some(v) = m.payload() {
             rec = rec.payload(v);
         }
-        loop {
-            match producer.send(rec) {
-                Ok(()) => break,
-                Err((_, r)) => {
-                    rec = r;
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-            }
-        }
+        send_retrying(&producer, rec);
         seen += 1;
     }
     producer.flush(Duration::from_secs(120)).map_err(|e| e.to_string())?;

@@ -1110,15 +1110,7 @@ impl Engine {
         Ok(Outcome::SourceDescription(SourceDescription {
             name: def.name.clone(),
             source_type: def.kind.to_string(),
-            fields: def
-                .fields
-                .iter()
-                .map(|f| FieldInfo {
-                    name: f.name.clone(),
-                    data_type: f.data_type.clone(),
-                    key: f.role == ColumnRole::Key,
-                })
-                .collect(),
+            fields: def.fields.iter().map(FieldInfo::from).collect(),
             topic: def.topic.clone(),
             key_format: def.key_format.to_string(),
             value_format: def.value_format.to_string(),
@@ -1205,15 +1197,7 @@ impl Engine {
         Ok(Outcome::QueryDescription(QueryDescription {
             id,
             statement_text: statement,
-            fields: plan
-                .schema()
-                .stored()
-                .map(|f| FieldInfo {
-                    name: f.name.clone(),
-                    data_type: f.data_type.clone(),
-                    key: f.role == ColumnRole::Key,
-                })
-                .collect(),
+            fields: plan.schema().stored().map(FieldInfo::from).collect(),
             sources: vec![plan.source_name().to_owned()],
             sinks: sink.iter().map(|s| s.name.clone()).collect(),
             logical_plan: plan.to_string(),

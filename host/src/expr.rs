@@ -224,24 +224,16 @@ fn eval(node: &Node, batch: &Batch, errors: &mut RowErrors) -> Column {
             }
             col
         }
-        Node::Binary { op: BinaryOp::And, left, right, .. } => {
+        Node::Binary { op: op @ (BinaryOp::And | BinaryOp::Or), left, right, .. } => {
+            // Three-valued logic: the deciding value wins over NULL.
+            let decides = *op == BinaryOp::Or;
             let l = arg(left, batch, errors);
             let r = arg(right, batch, errors);
             (0..rows)
                 .map(|row| match (l.at(row).as_bool(), r.at(row).as_bool()) {
-                    (Some(false), _) | (_, Some(false)) => Value::Boolean(false),
-                    (Some(true), Some(true)) => Value::Boolean(true),
-                    _ => Value::Null,
-                })
-                .collect()
-        }
-        Node::Binary { op: BinaryOp::Or, left, right, .. } => {
-            let l = arg(left, batch, errors);
-            let r = arg(right, batch, errors);
-            (0..rows)
-                .map(|row| match (l.at(row).as_bool(), r.at(row).as_bool()) {
-                    (Some(true), _) | (_, Some(true)) => Value::Boolean(true),
-                    (Some(false), Some(false)) => Value::Boolean(false),
+                    (Some(a), _) if a == decides => Value::Boolean(decides),
+                    (_, Some(b)) if b == decides => Value::Boolean(decides),
+                    (Some(_), Some(_)) => Value::Boolean(!decides),
                     _ => Value::Null,
                 })
                 .collect()
