@@ -74,13 +74,7 @@ impl Evaluator {
 
     /// Evaluates a constant expression (no column references) to one value.
     pub fn eval_constant(&self) -> Result<Value, String> {
-        let batch = Batch { columns: Vec::new(), rows: 1 };
-        let mut errors = RowErrors::default();
-        let mut col = self.eval(&batch, &mut errors);
-        match errors.errors.pop() {
-            Some((_, e)) => Err(e),
-            None => Ok(col.pop().unwrap_or(Value::Null)),
-        }
+        eval_one_row(&self.node)
     }
 }
 
@@ -91,12 +85,20 @@ fn compile(expr: &BoundExpr, registry: &FunctionRegistry) -> Result<Node, Unknow
     }
     // Constant subtrees (a cast of a literal, `1 + 2`) are computed once, here,
     // instead of once per row. Functions are left alone: some are not deterministic.
+    match eval_one_row(&node) {
+        Ok(v) => Ok(Node::Literal(v)),
+        Err(_) => Ok(node),
+    }
+}
+
+/// Evaluates a node that reads no column over one row.
+fn eval_one_row(node: &Node) -> Result<Value, String> {
     let one_row = Batch { columns: Vec::new(), rows: 1 };
     let mut errors = RowErrors::default();
-    let mut value = eval(&node, &one_row, &mut errors);
-    match (errors.is_empty(), value.pop()) {
-        (true, Some(v)) => Ok(Node::Literal(v)),
-        _ => Ok(node),
+    let mut col = eval(node, &one_row, &mut errors);
+    match errors.errors.pop() {
+        Some((_, e)) => Err(e),
+        None => Ok(col.pop().unwrap_or(Value::Null)),
     }
 }
 
@@ -491,31 +493,11 @@ fn binary_at_scale(op: BinaryOp, a: &Value, b: &Value, scale: Option<u8>) -> Res
             s.push_str(y);
             Ok(Value::String(Arc::from(s)))
         }
-        (_, Value::Int(x), Value::Int(y)) => {
-            let (x, y) = (*x, *y);
-            Ok(Value::Int(match op {
-                BinaryOp::Add => x.wrapping_add(y),
-                BinaryOp::Subtract => x.wrapping_sub(y),
-                BinaryOp::Multiply => x.wrapping_mul(y),
-                BinaryOp::Divide if y == 0 => return Err("division by zero".into()),
-                BinaryOp::Divide => x.wrapping_div(y),
-                BinaryOp::Modulo if y == 0 => return Err("division by zero".into()),
-                BinaryOp::Modulo => x.wrapping_rem(y),
-                _ => return Err(format!("operator {} does not apply to INTEGER", op.symbol())),
-            }))
-        }
+        // INT arithmetic wraps at 32 bits, BIGINT at 64, as Java's does: computing in
+        // 64 bits and truncating gives the same result for INT.
+        (_, Value::Int(x), Value::Int(y)) => int_arith(op, i64::from(*x), i64::from(*y)).map(|v| Value::Int(v as i32)),
         (_, Value::BigInt(_) | Value::Int(_), Value::BigInt(_) | Value::Int(_)) => {
-            let (x, y) = (a.as_i64().unwrap_or(0), b.as_i64().unwrap_or(0));
-            Ok(Value::BigInt(match op {
-                BinaryOp::Add => x.wrapping_add(y),
-                BinaryOp::Subtract => x.wrapping_sub(y),
-                BinaryOp::Multiply => x.wrapping_mul(y),
-                BinaryOp::Divide if y == 0 => return Err("division by zero".into()),
-                BinaryOp::Divide => x.wrapping_div(y),
-                BinaryOp::Modulo if y == 0 => return Err("division by zero".into()),
-                BinaryOp::Modulo => x.wrapping_rem(y),
-                _ => return Err(format!("operator {} does not apply to BIGINT", op.symbol())),
-            }))
+            int_arith(op, a.as_i64().unwrap_or(0), b.as_i64().unwrap_or(0)).map(Value::BigInt)
         }
         (_, Value::Decimal(x), Value::Decimal(y)) => decimal_arith(op, x, y, scale),
         (_, x, y) => {
@@ -537,6 +519,18 @@ fn binary_at_scale(op: BinaryOp, a: &Value, b: &Value, scale: Option<u8>) -> Res
             }))
         }
     }
+}
+
+fn int_arith(op: BinaryOp, x: i64, y: i64) -> Result<i64, String> {
+    Ok(match op {
+        BinaryOp::Add => x.wrapping_add(y),
+        BinaryOp::Subtract => x.wrapping_sub(y),
+        BinaryOp::Multiply => x.wrapping_mul(y),
+        BinaryOp::Divide | BinaryOp::Modulo if y == 0 => return Err("division by zero".into()),
+        BinaryOp::Divide => x.wrapping_div(y),
+        BinaryOp::Modulo => x.wrapping_rem(y),
+        _ => return Err(format!("operator {} does not apply to integers", op.symbol())),
+    })
 }
 
 fn decimal_arith(op: BinaryOp, x: &Decimal, y: &Decimal, result_scale: Option<u8>) -> Result<Value, String> {

@@ -96,15 +96,22 @@ impl ProcessingLog {
             }
             recent.push_back(entry);
         }
-        if let Some(s) = sink.as_mut() {
-            let _ = s.flush(Duration::from_secs(5));
-        }
     }
 
     /// Recent entries of one query, oldest first.
     pub fn recent(&self, query_id: &str) -> Vec<LogEntry> {
         let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
         recent.iter().filter(|e| e.query_id == query_id).cloned().collect()
+    }
+}
+
+impl Drop for ProcessingLog {
+    /// Entries are sent without waiting (failures must not slow the query down); the
+    /// ones still queued are delivered here.
+    fn drop(&mut self) {
+        if let Some(s) = self.sink.get_mut().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            let _ = s.flush(Duration::from_secs(5));
+        }
     }
 }
 

@@ -16,6 +16,13 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether the key and value formats can carry these columns.
+    fn check_formats(fields: &[Field], key_format: &Format, value_format: &Format) -> Result<(), EngineError> {
+        let with_role = |role| fields.iter().filter(|f| f.role == role).collect::<Vec<&Field>>();
+        key_format.check_columns(&with_role(ColumnRole::Key), "key").map_err(EngineError::Statement)?;
+        value_format.check_columns(&with_role(ColumnRole::Value), "value").map_err(EngineError::Statement)
+    }
+
     pub(super) fn int_property(with: &Properties, name: &str) -> Result<Option<i32>, EngineError> {
         match with.get(name) {
             None => Ok(None),
@@ -164,10 +171,7 @@ impl Engine {
         if c.kind == SourceKind::Table && !fields.iter().any(|f| f.role == ColumnRole::Key) {
             return Err(EngineError::Statement("Tables require a PRIMARY KEY. Please define the PRIMARY KEY.".into()));
         }
-        let keys: Vec<&Field> = fields.iter().filter(|f| f.role == ColumnRole::Key).collect();
-        let values: Vec<&Field> = fields.iter().filter(|f| f.role == ColumnRole::Value).collect();
-        key_format.check_columns(&keys, "key").map_err(EngineError::Statement)?;
-        value_format.check_columns(&values, "value").map_err(EngineError::Statement)?;
+        Self::check_formats(&fields, &key_format, &value_format)?;
         let timestamp = c.with.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
         if let Some(ts) = &timestamp {
             let Some(f) = fields.iter().find(|f| f.name == *ts) else {
@@ -260,10 +264,7 @@ impl Engine {
         }
         let (key_format, value_format) = Self::formats(&c.with, Some((&source.key_format, &source.value_format)))?;
         let fields: Vec<Field> = plan.schema().stored().cloned().collect();
-        let keys: Vec<&Field> = fields.iter().filter(|f| f.role == ColumnRole::Key).collect();
-        let values: Vec<&Field> = fields.iter().filter(|f| f.role == ColumnRole::Value).collect();
-        key_format.check_columns(&keys, "key").map_err(EngineError::Statement)?;
-        value_format.check_columns(&values, "value").map_err(EngineError::Statement)?;
+        Self::check_formats(&fields, &key_format, &value_format)?;
         let timestamp = c.with.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
         if let Some(ts) = &timestamp {
             if !fields.iter().any(|f| f.name == *ts) {
@@ -392,16 +393,11 @@ impl Engine {
         for id in &ids {
             self.stop_query(id);
         }
-        let transient_stopped = if query_id.is_none() {
-            let all: Vec<_> = self.transient.lock().unwrap_or_else(|p| p.into_inner()).drain().collect();
-            for (_, (stop, _)) in &all {
+        if query_id.is_none() {
+            for (_, (stop, _)) in self.transient.lock().unwrap_or_else(|p| p.into_inner()).drain() {
                 stop.store(true, Ordering::Release);
             }
-            all.len()
-        } else {
-            0
-        };
-        let _ = transient_stopped;
+        }
         Ok(status(format!("terminate/{}/execute", query_id.unwrap_or("ALL")), "Query terminated.", None))
     }
 

@@ -366,9 +366,34 @@ impl Engine {
         self.spawn_query(def)
     }
 
-    fn spawn_query(&self, def: QueryDef) -> Result<(), EngineError> {
+    /// Starts a query thread reading `source` through `plan` into `output`.
+    fn spawn_runner(
+        &self,
+        query_id: &str,
+        plan: LogicalPlan,
+        source: SourceDef,
+        source_options: SourceOptions,
+        output: Output,
+    ) -> Result<Running, EngineError> {
         let stop = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(QueryStats::default());
+        let functions = self.functions.clone();
+        let spec = RunSpec {
+            query_id: query_id.to_owned(),
+            build: Box::new(move || Pipeline::build(&plan, &source, &functions)),
+            source_options,
+            output,
+            broker: self.broker.clone(),
+            log: self.log.clone(),
+            stats: stats.clone(),
+            stop: stop.clone(),
+            batch_size: self.config.batch_size,
+        };
+        let thread = runtime::spawn(spec).map_err(|e| EngineError::Internal(format!("cannot start query: {e}")))?;
+        Ok(Running { stop, stats, thread: Some(thread) })
+    }
+
+    fn spawn_query(&self, def: QueryDef) -> Result<(), EngineError> {
         let (source, sink) = {
             let st = self.lock();
             let source = st.catalog.sources.get(&def.source).cloned();
@@ -378,26 +403,14 @@ impl Engine {
         let (Some(source), Some(sink)) = (source, sink) else {
             return Err(EngineError::Internal(format!("query {} lost its source or sink", def.id)));
         };
-        let plan = def.plan.clone();
-        let functions = self.functions.clone();
-        let spec = RunSpec {
-            query_id: def.id.clone(),
-            build: Box::new(move || Pipeline::build(&plan, &source, &functions)),
-            source_options: SourceOptions {
-                group_id: self.group_id(&def.id),
-                offset_reset: OffsetReset::parse(&def.offset_reset).unwrap_or(OffsetReset::Latest),
-                bounded: false,
-            },
-            output: Output::Topic(sink),
-            broker: self.broker.clone(),
-            log: self.log.clone(),
-            stats: stats.clone(),
-            stop: stop.clone(),
-            batch_size: self.config.batch_size,
+        let options = SourceOptions {
+            group_id: self.group_id(&def.id),
+            offset_reset: OffsetReset::parse(&def.offset_reset).unwrap_or(OffsetReset::Latest),
+            bounded: false,
         };
-        let thread = runtime::spawn(spec).map_err(|e| EngineError::Internal(format!("cannot start query: {e}")))?;
+        let running = self.spawn_runner(&def.id, def.plan.clone(), source, options, Output::Topic(sink))?;
         let mut st = self.lock();
-        st.running.insert(def.id.clone(), Running { stop, stats, thread: Some(thread) });
+        st.running.insert(def.id.clone(), running);
         st.catalog.queries.insert(def.id.clone(), def);
         Ok(())
     }

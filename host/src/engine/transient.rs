@@ -25,7 +25,6 @@ impl Engine {
 
     pub(super) fn push_query(&self, q: &Query, props: &RequestProperties) -> Result<PushQuery, EngineError> {
         let (plan, source) = self.plan(q)?;
-        self.next_transient.fetch_add(1, Ordering::Relaxed);
         let id = format!("transient_{}_{}", source.name, uuid::Uuid::new_v4().as_u64_pair().0 >> 1);
         let columns: Vec<ColumnInfo> = plan
             .schema()
@@ -35,36 +34,20 @@ impl Engine {
         let bounded = !q.emit_changes || self.broker.is_bounded();
         let offset_reset = if q.emit_changes { self.offset_reset(props, "latest") } else { "earliest".to_owned() };
         let (tx, rx) = tokio::sync::mpsc::channel(1024);
-        let stop = Arc::new(AtomicBool::new(false));
-        let stats = Arc::new(QueryStats::default());
-        let functions = self.functions.clone();
-        let spec = RunSpec {
-            query_id: id.clone(),
-            build: Box::new(move || Pipeline::build(&plan, &source, &functions)),
-            source_options: SourceOptions {
-                group_id: format!("wasp-{}-{id}", self.config.service_id),
-                offset_reset: OffsetReset::parse(&offset_reset).unwrap_or(OffsetReset::Latest),
-                bounded,
-            },
-            output: Output::Channel(tx),
-            broker: self.broker.clone(),
-            log: self.log.clone(),
-            stats: stats.clone(),
-            stop: stop.clone(),
-            batch_size: self.config.batch_size,
+        let options = SourceOptions {
+            group_id: format!("wasp-{}-{id}", self.config.service_id),
+            offset_reset: OffsetReset::parse(&offset_reset).unwrap_or(OffsetReset::Latest),
+            bounded,
         };
-        self.transient.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), (stop, stats));
-        runtime::spawn(spec).map_err(|e| EngineError::Internal(format!("cannot start query: {e}")))?;
-        let me = self.me.clone();
-        let done_id = id.clone();
+        let running = self.spawn_runner(&id, plan, source, options, Output::Channel(tx))?;
+        self.transient.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), (running.stop, running.stats));
+        // The query leaves the registry when its client drops the row stream.
+        let registered = Unregister { engine: self.me.clone(), id: id.clone() };
         let rows = tokio_stream::wrappers::ReceiverStream::new(rx)
-            .chain(futures::stream::once(async move {
-                if let Some(engine) = me.upgrade() {
-                    engine.transient.lock().unwrap_or_else(|p| p.into_inner()).remove(&done_id);
-                }
-                Err(EngineError::Internal(String::new()))
-            }))
-            .filter(|r| futures::future::ready(!matches!(r, Err(EngineError::Internal(m)) if m.is_empty())))
+            .map(move |row| {
+                let _ = &registered;
+                row
+            })
             .boxed();
         Ok(PushQuery { id, columns, rows })
     }
@@ -131,6 +114,20 @@ impl Engine {
                 Ok(())
             }
             None => Err(EngineError::NotFound(format!("No query with id {id}"))),
+        }
+    }
+}
+
+/// Removes a transient query from the engine's registry when dropped.
+struct Unregister {
+    engine: Weak<Engine>,
+    id: String,
+}
+
+impl Drop for Unregister {
+    fn drop(&mut self) {
+        if let Some(engine) = self.engine.upgrade() {
+            engine.transient.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.id);
         }
     }
 }

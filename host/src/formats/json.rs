@@ -94,10 +94,9 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut key_buf = String::new();
         let mut hint = 0;
         while let Some(key) = map.next_key::<KeyStr<'_>>()? {
-            let key = key.get(&mut key_buf);
+            let key = key.as_str();
             let found = find_field(self.fields, key, hint);
             if let Some(i) = found {
                 hint = i + 1;
@@ -133,7 +132,7 @@ enum KeyStr<'de> {
 }
 
 impl KeyStr<'_> {
-    fn get<'s>(&'s self, _buf: &'s mut String) -> &'s str {
+    fn as_str(&self) -> &str {
         match self {
             KeyStr::Borrowed(s) => s,
             KeyStr::Owned(s) => s,
@@ -166,11 +165,7 @@ struct TypedSeed<'a>(&'a DataType);
 impl<'de> DeserializeSeed<'de> for TypedSeed<'_> {
     type Value = Value;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        match self.0 {
-            DataType::Array(_) | DataType::Map(..) | DataType::Struct(_) => d.deserialize_any(self),
-            DataType::String => d.deserialize_any(self),
-            _ => d.deserialize_any(self),
-        }
+        d.deserialize_any(self)
     }
 }
 
