@@ -1,71 +1,56 @@
 //! Batches: the unit of work between operators.
 //!
-//! A `Batch` holds columns of equal length. Operators take a batch and produce a batch;
-//! functions are invoked once per batch, never once per row.
+//! A `Batch` is a list of Arrow arrays of equal length, one per column of the
+//! operator's row layout. Operators take a batch and produce a batch; functions are
+//! invoked once per batch, never once per row.
 
+use arrow_array::{Array, ArrayRef, BooleanArray};
+use arrow_select::filter::FilterBuilder;
 use wasp_sql::Value;
 
-/// One column of a batch: a value per row.
-pub type Column = Vec<Value>;
+use crate::columnar::value_at;
 
 /// Rows in columnar layout.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Batch {
-    pub columns: Vec<Column>,
+    pub columns: Vec<ArrayRef>,
     pub rows: usize,
 }
 
 impl Batch {
-    /// A batch with `width` empty columns, each with room for `capacity` rows.
-    pub fn with_capacity(width: usize, capacity: usize) -> Batch {
-        Batch { columns: (0..width).map(|_| Vec::with_capacity(capacity)).collect(), rows: 0 }
+    pub fn new(columns: Vec<ArrayRef>, rows: usize) -> Batch {
+        debug_assert!(columns.iter().all(|c| c.len() == rows));
+        Batch { columns, rows }
     }
 
-    /// Builds a batch from rows; every row must have the same width.
-    pub fn from_rows(width: usize, rows: impl IntoIterator<Item = Vec<Value>>) -> Batch {
-        let mut batch = Batch::with_capacity(width, 0);
-        for row in rows {
-            batch.push_row(row);
-        }
-        batch
-    }
-
-    /// Appends one row.
-    pub fn push_row(&mut self, row: Vec<Value>) {
-        debug_assert_eq!(row.len(), self.columns.len());
-        for (col, v) in self.columns.iter_mut().zip(row) {
-            col.push(v);
-        }
-        self.rows += 1;
-    }
-
-    /// The values of row `i`, cloned.
+    /// The values of row `i` (for results shown to clients and tests).
     pub fn row(&self, i: usize) -> Vec<Value> {
-        self.columns.iter().map(|c| c[i].clone()).collect()
+        self.columns.iter().map(|c| value_at(c.as_ref(), i)).collect()
     }
 
-    /// Keeps the rows whose `keep` flag is set, in place.
-    pub fn retain(&mut self, keep: &[bool]) {
-        if keep.iter().all(|k| *k) {
-            return;
+    /// Keeps the rows where `keep` is true (NULL counts as false), with Arrow's
+    /// selection kernel; a mask that keeps everything changes nothing.
+    pub fn filter(&mut self, keep: &BooleanArray) -> Result<(), arrow_schema::ArrowError> {
+        let kept = keep.true_count();
+        if kept == self.rows && keep.null_count() == 0 {
+            return Ok(());
         }
+        let predicate = FilterBuilder::new(keep).optimize().build();
         for col in &mut self.columns {
-            let mut i = 0;
-            col.retain(|_| {
-                let k = keep[i];
-                i += 1;
-                k
-            });
+            *col = predicate.filter(col.as_ref())?;
         }
-        self.rows = keep.iter().filter(|k| **k).count();
+        self.rows = kept;
+        Ok(())
     }
 
-    /// Drops all rows but keeps the allocations.
-    pub fn clear(&mut self) {
-        for col in &mut self.columns {
-            col.clear();
+    /// The first `n` rows (zero-copy slices).
+    pub fn truncate(&mut self, n: usize) {
+        if n < self.rows {
+            for col in &mut self.columns {
+                *col = col.slice(0, n);
+            }
+            self.rows = n;
         }
-        self.rows = 0;
     }
 
     pub fn is_empty(&self) -> bool {

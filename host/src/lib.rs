@@ -29,6 +29,7 @@ pub mod batch;
 pub mod bench;
 pub mod catalog;
 pub mod cli;
+pub mod columnar;
 pub mod config;
 pub mod connectors;
 pub mod engine;

@@ -2,7 +2,7 @@
 //!
 //! Built-in functions and WebAssembly functions implement the same trait, so the engine
 //! cannot tell them apart and each gets every feature the other gets. A function is
-//! called once per batch with one column per argument.
+//! called once per batch with one Arrow column (or constant) per argument.
 
 pub mod builtins;
 
@@ -10,9 +10,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
-use wasp_sql::{DataType, Value};
+use arrow_array::{new_null_array, ArrayRef};
+use wasp_sql::DataType;
 
-use crate::batch::Column;
+use crate::columnar::{to_arrow, ColumnBuilder, Operand};
 
 /// Why a function call failed for a whole batch.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -48,15 +49,32 @@ impl RowErrors {
 
 /// The arguments of one batched call. A struct so the interface can grow.
 pub struct ScalarArgs<'a> {
-    /// One column per argument, each `rows` long.
-    pub args: &'a [Column],
+    /// One operand per argument: a column `rows` long, or a constant (a one-row array
+    /// that stands for every row; read it through [`Operand`]'s typed views, which
+    /// handle both).
+    pub args: &'a [Operand],
     pub rows: usize,
-    /// The static types of the arguments, as bound by the planner.
+    /// The static types of the arguments, as bound by the planner. An argument's
+    /// Arrow type is `to_arrow` of its static type; with implicit widening that may
+    /// be narrower than the function's declared parameter (an INT where BIGINT is
+    /// declared), which the typed views (`ints`, `nums`, `decimals`) read either way.
     pub arg_types: &'a [DataType],
     /// The return type `return_type` chose for these argument types.
     pub return_type: &'a DataType,
     /// Where per-row failures go.
     pub errors: &'a mut RowErrors,
+}
+
+impl ScalarArgs<'_> {
+    /// A builder for the result column.
+    pub fn output(&self) -> ColumnBuilder {
+        ColumnBuilder::new(self.return_type, self.rows)
+    }
+
+    /// An all-NULL result column.
+    pub fn null_output(&self) -> ArrayRef {
+        new_null_array(&to_arrow(self.return_type), self.rows)
+    }
 }
 
 /// A scalar SQL function: built-in or WebAssembly, the engine cannot tell.
@@ -79,39 +97,15 @@ pub trait ScalarUdf: Send + Sync {
     /// Called by the planner; a type error here is reported with the query's position.
     fn return_type(&self, args: &[DataType]) -> Result<DataType, String>;
 
-    /// Computes one output column from the argument columns.
-    fn invoke(&self, args: ScalarArgs<'_>) -> Result<Column, UdfError>;
+    /// Computes one output column, `args.rows` long, of Arrow type
+    /// `to_arrow(args.return_type)`.
+    fn invoke(&self, args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError>;
 }
 
 impl fmt::Debug for dyn ScalarUdf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ScalarUdf({})", self.name())
     }
-}
-
-/// Calls `f` once per row with that row's argument values and collects the results.
-/// An `Err` from `f` makes the row NULL and records the message in `args.errors`.
-pub fn per_row(args: ScalarArgs<'_>, mut f: impl FnMut(&[Value]) -> Result<Value, String>) -> Column {
-    let mut out = Vec::with_capacity(args.rows);
-    let mut row: Vec<Value> = Vec::with_capacity(args.args.len());
-    for i in 0..args.rows {
-        row.clear();
-        row.extend(args.args.iter().map(|c| c[i].clone()));
-        match f(&row) {
-            Ok(v) => out.push(v),
-            Err(e) => {
-                args.errors.push(i, e);
-                out.push(Value::Null);
-            }
-        }
-    }
-    out
-}
-
-/// Like `per_row`, but returns NULL without calling `f` when any argument is NULL
-/// (the usual SQL rule).
-pub fn per_row_strict(args: ScalarArgs<'_>, mut f: impl FnMut(&[Value]) -> Result<Value, String>) -> Column {
-    per_row(args, |row| if row.iter().any(Value::is_null) { Ok(Value::Null) } else { f(row) })
 }
 
 /// Every function the engine can call, by upper-case name.

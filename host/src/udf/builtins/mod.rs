@@ -17,8 +17,11 @@ use std::sync::Arc;
 use wasp_sql::value::Decimal;
 use wasp_sql::{DataType, Value};
 
+use arrow_array::ArrayRef;
+
+use crate::columnar::ColumnBuilder;
+
 use super::{ScalarArgs, ScalarUdf, UdfError};
-use crate::batch::Column;
 
 /// A built-in function described by data.
 pub struct Builtin {
@@ -27,7 +30,7 @@ pub struct Builtin {
     pub description: &'static str,
     pub signatures: &'static [&'static str],
     pub return_type: fn(&[DataType]) -> Result<DataType, String>,
-    pub eval: fn(ScalarArgs<'_>) -> Result<Column, UdfError>,
+    pub eval: fn(ScalarArgs<'_>) -> Result<ArrayRef, UdfError>,
 }
 
 impl ScalarUdf for Builtin {
@@ -46,9 +49,46 @@ impl ScalarUdf for Builtin {
     fn return_type(&self, args: &[DataType]) -> Result<DataType, String> {
         (self.return_type)(args)
     }
-    fn invoke(&self, args: ScalarArgs<'_>) -> Result<Column, UdfError> {
+    fn invoke(&self, args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError> {
         (self.eval)(args)
     }
+}
+
+/// Runs `f` once per row with a builder of the return type. `f` appends the row's
+/// result to the builder, or appends nothing for NULL; an `Err` makes the row NULL
+/// (whatever `f` appended is taken back) and sends the message to the processing log
+/// with the row's origin.
+///
+/// Downcast the operands to typed views (`args.args[0].strs()`) before calling this,
+/// so the loop reads native values:
+///
+/// ```ignore
+/// let s = args.args[0].strs();
+/// each_row(args, |row, out| {
+///     if let Some(v) = s.get(row) { out.push_str(&v.to_uppercase()) }
+///     Ok(())
+/// })
+/// ```
+pub fn each_row(
+    args: ScalarArgs<'_>,
+    mut f: impl FnMut(usize, &mut ColumnBuilder) -> Result<(), String>,
+) -> Result<ArrayRef, UdfError> {
+    let mut out = args.output();
+    for row in 0..args.rows {
+        match f(row, &mut out) {
+            Ok(()) => {
+                if out.len() == row {
+                    out.append_null();
+                }
+            }
+            Err(e) => {
+                out.truncate(row);
+                out.append_null();
+                args.errors.push(row, e);
+            }
+        }
+    }
+    Ok(out.finish())
 }
 
 /// Every built-in function.
@@ -244,24 +284,44 @@ pub(crate) mod testing {
 
     use wasp_sql::{DataType, Value};
 
+    use arrow_array::Array;
+
     use super::all;
+    use crate::columnar::{array_of, scalar_of, to_arrow, values_of, Operand};
     use crate::udf::{RowErrors, ScalarArgs, ScalarUdf};
 
     fn find(name: &str) -> std::sync::Arc<dyn ScalarUdf> {
         all().into_iter().find(|f| f.name() == name).unwrap_or_else(|| panic!("no function {name}"))
     }
 
-    /// Type-checks `types`, then calls `name` once with columns `cols` (all the same length).
+    /// Type-checks `types`, then calls `name` once with columns `cols` (all the same
+    /// length), each turned into an Arrow array of its type.
     pub fn call_cols(name: &str, types: &[DataType], cols: Vec<Vec<Value>>) -> (Vec<Value>, RowErrors) {
         let f = find(name);
         let ret = f.return_type(types).unwrap_or_else(|e| panic!("{name}: {e}"));
         let rows = cols.first().map_or(1, Vec::len);
+        let args: Vec<Operand> = types.iter().zip(&cols).map(|(t, c)| Operand::Array(array_of(t, c))).collect();
         let mut errors = RowErrors::default();
         let out = f
-            .invoke(ScalarArgs { args: &cols, rows, arg_types: types, return_type: &ret, errors: &mut errors })
+            .invoke(ScalarArgs { args: &args, rows, arg_types: types, return_type: &ret, errors: &mut errors })
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(out.len(), rows, "{name} returned the wrong number of rows");
-        (out, errors)
+        assert_eq!(out.data_type(), &to_arrow(&ret), "{name} returned the wrong Arrow type");
+        (values_of(&out), errors)
+    }
+
+    /// Calls `name` with every argument a constant (a one-row scalar operand) over
+    /// `rows` rows, the way the engine passes literals.
+    pub fn call_scalars(name: &str, types: &[DataType], args: Vec<Value>, rows: usize) -> (Vec<Value>, RowErrors) {
+        let f = find(name);
+        let ret = f.return_type(types).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let args: Vec<Operand> = types.iter().zip(&args).map(|(t, v)| Operand::Scalar(scalar_of(t, v))).collect();
+        let mut errors = RowErrors::default();
+        let out = f
+            .invoke(ScalarArgs { args: &args, rows, arg_types: types, return_type: &ret, errors: &mut errors })
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(out.len(), rows, "{name} returned the wrong number of rows");
+        (values_of(&out), errors)
     }
 
     /// Calls `name` on one row; the argument types are the values' natural types.
