@@ -122,7 +122,7 @@ impl sqllogictest::DB for WaspDb {
             let rows = match start {
                 QueryStart::Rows(q) => {
                     let types: Vec<_> = q.columns.iter().map(|c| c.data_type.clone()).collect();
-                    let collected: Vec<_> = collect_blocking(q.rows);
+                    let collected: Vec<_> = collect_blocking(q.rows)?;
                     let mut rows = Vec::new();
                     for r in collected {
                         let r = r.map_err(|e| SltError(e.to_string()))?;
@@ -130,7 +130,7 @@ impl sqllogictest::DB for WaspDb {
                     }
                     rows
                 }
-                QueryStart::Print(p) => collect_blocking(p.lines)
+                QueryStart::Print(p) => collect_blocking(p.lines)?
                     .into_iter()
                     .map(|l| l.map(|l| vec![l]).map_err(|e| SltError(e.to_string())))
                     .collect::<Result<_, _>>()?,
@@ -236,8 +236,17 @@ fn strip_word<'s>(s: &'s str, word: &str) -> Option<&'s str> {
 }
 
 /// Collects a stream on a helper thread (the runner already runs an executor).
-fn collect_blocking<T: Send + 'static>(s: futures::stream::BoxStream<'static, T>) -> Vec<T> {
-    std::thread::spawn(move || futures::executor::block_on(s.collect::<Vec<T>>())).join().unwrap_or_default()
+/// Drains a result stream on its own thread. A panic while producing the results fails
+/// the record with the panic's message; it never reads as an empty result.
+fn collect_blocking<T: Send + 'static>(s: futures::stream::BoxStream<'static, T>) -> Result<Vec<T>, SltError> {
+    std::thread::spawn(move || futures::executor::block_on(s.collect::<Vec<T>>())).join().map_err(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        SltError(format!("collecting the results panicked: {message}"))
+    })
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {

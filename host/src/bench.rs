@@ -27,6 +27,8 @@ use crate::connectors::kafka::{EmbeddedKafka, KafkaBroker, KafkaConfig};
 use crate::connectors::memory::MemoryBroker;
 use crate::connectors::Broker;
 use crate::engine::{Engine, EngineConfig};
+use crate::formats::RowCodec;
+use crate::operators::OpContext;
 
 /// Options of `wasp bench`.
 #[derive(Debug, Clone)]
@@ -54,7 +56,7 @@ const CREATE_IN: &str = "CREATE STREAM bench_in (id BIGINT, name VARCHAR, amount
 const QUERY: &str = "CREATE STREAM bench_out AS SELECT id, UCASE(name) AS name, ROUND(amount * 1.1, 2) AS amount, country, ts FROM bench_in WHERE amount >= 10 AND status <> 'blocked';";
 
 fn record(i: usize) -> String {
-    let status = if i % 20 == 0 { "blocked" } else { "active" };
+    let status = if i.is_multiple_of(20) { "blocked" } else { "active" };
     let amount = if i % 20 == 1 { 5.0 } else { 10.0 + (i % 1000) as f64 / 10.0 };
     format!(
         r#"{{"id":{i},"name":"user_{:06}","amount":{amount:.2},"status":"{status}","country":"{}","ts":{},"tags":"alpha,beta,gamma","note":"the quick brown fox jumps over the lazy dog {i:08}"}}"#,
@@ -279,8 +281,70 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
     println!("  {n} rows in {:.2}s: {engine_only_rps:.0} rows/s per core", elapsed.as_secs_f64());
     let _ = std::fs::remove_dir_all(&dir);
 
+    println!("(d) stage profile of the same query, engine only, one core (ns per input row)");
+    stage_profile(&query, n.min(200_000))?;
+
     println!("\nratio b/a (query / passthrough): {:.2}", query_rps / passthrough_rps);
     Ok(BenchReport { records: n, record_bytes, passthrough_rps, query_rps, query_output: out, engine_only_rps })
+}
+
+/// Drives the query's decoder, operators and encoder by hand over `n` in-memory
+/// records, at several batch sizes, and prints where the time goes.
+fn stage_profile(query: &str, n: usize) -> Result<(), String> {
+    let engine = Engine::open(EngineConfig::default(), Arc::new(MemoryBroker::new())).map_err(|e| e.to_string())?;
+    engine.execute_sync(CREATE_IN, &RequestProperties::new()).map_err(|e| e.error.to_string())?;
+    let (mut pipeline, sink) = engine.compile_query(query).map_err(|e| e.to_string())?;
+    engine.shutdown();
+    let records: Vec<String> = (0..n).map(record).collect();
+    let encoder = RowCodec::new(&pipeline.output_schema.fields, sink.key_format.clone(), sink.value_format.clone());
+    let (mut key_buf, mut value_buf) = (Vec::with_capacity(64), Vec::with_capacity(512));
+    println!(
+        "  {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>14}",
+        "batch", "decode", "filter", "project", "encode", "total", "rows/s/core"
+    );
+    for batch_size in [64usize, 1024, 8192] {
+        let mut stages = [Duration::ZERO; 4];
+        let mut ctx = OpContext::default();
+        let mut written = 0usize;
+        for (c, chunk) in records.chunks(batch_size).enumerate() {
+            let t = Instant::now();
+            for (i, r) in chunk.iter().enumerate() {
+                let offset = (c * batch_size + i) as i64;
+                pipeline.decoder.decode(None, Some(r.as_bytes()), 0, 0, offset)?;
+            }
+            let mut batch = pipeline.decoder.finish();
+            stages[0] += t.elapsed();
+            for stage in &mut pipeline.stages {
+                let t = Instant::now();
+                ctx.origin_columns = stage.origin_columns;
+                stage.operator.process(&mut batch, &mut ctx);
+                let slot = if stage.operator.describe().starts_with("Filter") { 1 } else { 2 };
+                stages[slot] += t.elapsed();
+            }
+            ctx.failures.clear();
+            let t = Instant::now();
+            encoder
+                .encode::<()>(&batch, batch.rows, &mut key_buf, &mut value_buf, |_, _, v| {
+                    written += v.len();
+                    Ok(())
+                })
+                .map_err(|()| "encoding failed".to_owned())?;
+            stages[3] += t.elapsed();
+        }
+        let ns = |d: Duration| d.as_nanos() as f64 / n as f64;
+        let total: Duration = stages.iter().sum();
+        println!(
+            "  {batch_size:>6} {:>8.0} {:>8.0} {:>8.0} {:>8.0} {:>8.0} {:>14.0}",
+            ns(stages[0]),
+            ns(stages[1]),
+            ns(stages[2]),
+            ns(stages[3]),
+            ns(total),
+            n as f64 / total.as_secs_f64()
+        );
+        std::hint::black_box(written);
+    }
+    Ok(())
 }
 
 /// A tansu broker process for the benchmark, stopped on drop.

@@ -95,25 +95,6 @@ impl Pipeline {
                 }),
                 LogicalPlan::Project { exprs, schema, .. } => {
                     let evaluators = exprs.iter().map(compile).collect::<Result<Vec<_>, _>>()?;
-                    // A column passed through as-is, and read by nothing else, moves
-                    // from the input batch to the output instead of being copied.
-                    let mut uses = vec![0usize; current_schema.len()];
-                    for e in exprs.iter() {
-                        e.visit(&mut |n| {
-                            if let BoundExpr::Column { index, .. } = n {
-                                if let Some(u) = uses.get_mut(*index) {
-                                    *u += 1;
-                                }
-                            }
-                        });
-                    }
-                    let moves = exprs
-                        .iter()
-                        .map(|e| match e {
-                            BoundExpr::Column { index, .. } if uses.get(*index) == Some(&1) => Some(*index),
-                            _ => None,
-                        })
-                        .collect();
                     let names = exprs
                         .iter()
                         .zip(&schema.fields)
@@ -127,10 +108,7 @@ impl Pipeline {
                             },
                         )
                         .collect();
-                    stages.push(Stage {
-                        operator: Box::new(Project::new(evaluators, moves, names)),
-                        origin_columns: origin,
-                    });
+                    stages.push(Stage { operator: Box::new(Project::new(evaluators, names)), origin_columns: origin });
                     current_schema = schema.clone();
                 }
                 LogicalPlan::Repartition { schema, .. } => current_schema = schema.clone(),

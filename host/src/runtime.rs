@@ -15,8 +15,8 @@ use wasp_sql::plan::ROWTIME;
 use wasp_sql::{ColumnRole, Value};
 
 use crate::api::EngineError;
-use crate::batch::Batch;
 use crate::catalog::SourceDef;
+use crate::columnar::{value_at, Operand};
 use crate::connectors::{AckTicket, Broker, SourceOptions};
 use crate::formats::RowCodec;
 use crate::operators::{Failure, FailureKind, OpContext};
@@ -194,10 +194,6 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
         .filter(|(_, f)| f.role != ColumnRole::Pseudo)
         .map(|(i, _)| i)
         .collect();
-    let width = pipeline.input_schema.len();
-    let pseudo = pipeline.pseudo;
-    let mut batch = Batch::with_capacity(width, spec.batch_size);
-    let mut row = vec![Value::Null; width];
     let mut ctx = OpContext::default();
     let mut decode_failures: Vec<Failure> = Vec::new();
     let mut offsets: Vec<(i32, i64)> = Vec::new();
@@ -217,12 +213,6 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
             tracing::debug!(query = %spec.query_id, ?timings, "query stopped");
             return Ok(Exit::Stopped);
         }
-        if batch.columns.len() == width {
-            batch.clear();
-        } else {
-            // The previous batch was reshaped by a projection.
-            batch = Batch::with_capacity(width, spec.batch_size);
-        }
         offsets.clear();
         decode_failures.clear();
         let decoder = &mut pipeline.decoder;
@@ -233,31 +223,18 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
                     Some(slot) => slot.1 = slot.1.max(rec.offset + 1),
                     None => offsets.push((rec.partition, rec.offset + 1)),
                 }
-                match decoder.decode(rec.key, rec.value, &mut row) {
-                    Ok(()) => {
-                        row[pseudo.rowtime] = Value::BigInt(rec.timestamp.unwrap_or(0));
-                        row[pseudo.partition] = Value::Int(rec.partition);
-                        row[pseudo.offset] = Value::BigInt(rec.offset);
-                        if let Some(k) = pseudo.rowkey {
-                            row[k] = match rec.key.map(std::str::from_utf8) {
-                                Some(Ok(s)) => Value::string(s),
-                                _ => Value::Null,
-                            };
-                        }
-                        for (col, v) in batch.columns.iter_mut().zip(row.iter_mut()) {
-                            col.push(std::mem::replace(v, Value::Null));
-                        }
-                        batch.rows += 1;
-                    }
-                    Err(e) => decode_failures.push(Failure {
+                let ts = rec.timestamp.unwrap_or(0);
+                if let Err(e) = decoder.decode(rec.key, rec.value, ts, rec.partition, rec.offset) {
+                    decode_failures.push(Failure {
                         kind: FailureKind::Deserialization,
                         partition: rec.partition,
                         offset: rec.offset,
                         message: format!("failed to deserialize record: {e}"),
-                    }),
+                    })
                 }
             })
             .map_err(|e| e.to_string())?;
+        let mut batch = pipeline.decoder.finish();
 
         timings.poll += poll_started.elapsed();
         let work_started = Instant::now();
@@ -289,20 +266,20 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
                 Output::Topic(_) => {
                     let ticket = AckTicket::new();
                     if let (Some(s), Some(codec)) = (sink.as_mut(), out_codec.as_ref()) {
-                        for r in 0..rows {
-                            let get = |c: usize| &batch.columns[c][r];
-                            let has_key = codec.encode_key(&get, &mut key_buf);
-                            codec.encode_value(&get, &mut value_buf);
-                            let ts = out_rowtime.and_then(|c| batch.columns[c][r].as_i64()).unwrap_or(0);
-                            s.send(&sink_topic, has_key.then_some(&key_buf[..]), Some(&value_buf), ts, &ticket)
-                                .map_err(|e| format!("producing to {sink_topic}: {e}"))?;
-                        }
+                        let times = out_rowtime.map(|c| Operand::Array(batch.columns[c].clone()));
+                        let times = times.as_ref().map(Operand::ints);
+                        codec.encode(&batch, rows, &mut key_buf, &mut value_buf, |row, key, value| {
+                            let ts = times.as_ref().and_then(|t| t.get(row)).unwrap_or(0);
+                            s.send(&sink_topic, key, Some(value), ts, &ticket)
+                                .map_err(|e| format!("producing to {sink_topic}: {e}"))
+                        })?;
                     }
                     in_flight.push_back(InFlight { ticket, offsets: offsets.clone(), records: n as u64 });
                 }
                 Output::Channel(tx) => {
                     for r in 0..rows {
-                        let values: Vec<Value> = visible.iter().map(|c| batch.columns[*c][r].clone()).collect();
+                        let values: Vec<Value> =
+                            visible.iter().map(|c| value_at(batch.columns[*c].as_ref(), r)).collect();
                         if tx.blocking_send(Ok(values)).is_err() {
                             return Ok(Exit::ClientGone);
                         }

@@ -115,19 +115,41 @@ fn take_offsets(offsets: &mut Vec<i32>) -> OffsetBuffer<i32> {
 pub enum ColumnBuilder {
     /// Only NULLs (the type of a bare `NULL` literal).
     Null(usize),
-    Boolean { values: BooleanBufferBuilder, valid: BooleanBufferBuilder },
+    Boolean {
+        values: BooleanBufferBuilder,
+        valid: BooleanBufferBuilder,
+    },
     Int(Prim<i32>),
     BigInt(Prim<i64>),
     Double(Prim<f64>),
-    Decimal { values: Prim<i128>, precision: u8, scale: u8 },
+    Decimal {
+        values: Prim<i128>,
+        precision: u8,
+        scale: u8,
+    },
     String(VarLen),
     Bytes(VarLen),
     Timestamp(Prim<i64>),
     Date(Prim<i32>),
     Time(Prim<i32>),
-    List { offsets: Vec<i32>, valid: BooleanBufferBuilder, item: Box<ColumnBuilder>, field: FieldRef },
-    Map { offsets: Vec<i32>, valid: BooleanBufferBuilder, keys: Box<ColumnBuilder>, values: Box<ColumnBuilder>, entries: FieldRef },
-    Struct { fields: Fields, children: Vec<ColumnBuilder>, valid: BooleanBufferBuilder },
+    List {
+        offsets: Vec<i32>,
+        valid: BooleanBufferBuilder,
+        item: Box<ColumnBuilder>,
+        field: FieldRef,
+    },
+    Map {
+        offsets: Vec<i32>,
+        valid: BooleanBufferBuilder,
+        keys: Box<ColumnBuilder>,
+        values: Box<ColumnBuilder>,
+        entries: FieldRef,
+    },
+    Struct {
+        fields: Fields,
+        children: Vec<ColumnBuilder>,
+        valid: BooleanBufferBuilder,
+    },
 }
 
 impl ColumnBuilder {
@@ -230,8 +252,10 @@ impl ColumnBuilder {
     }
 
     /// Drops every row from `len` on (and, in nested columns, their items).
+    /// Nested builders are cut back even when this column is not longer than `len`:
+    /// a half-appended row leaves items or fields behind that no row owns yet.
     pub fn truncate(&mut self, len: usize) {
-        if len >= self.len() {
+        if len > self.len() {
             return;
         }
         match self {
@@ -288,12 +312,10 @@ impl ColumnBuilder {
             },
             ColumnBuilder::BigInt(p) | ColumnBuilder::Timestamp(p) => p.push(v),
             ColumnBuilder::Double(p) => p.push(v as f64),
-            ColumnBuilder::Decimal { values, precision, scale } => {
-                match Decimal::from_i64(v).fit(*precision, *scale) {
-                    Some(d) => values.push(d.unscaled),
-                    None => return false,
-                }
-            }
+            ColumnBuilder::Decimal { values, precision, scale } => match Decimal::from_i64(v).fit(*precision, *scale) {
+                Some(d) => values.push(d.unscaled),
+                None => return false,
+            },
             _ => return false,
         }
         true
@@ -565,9 +587,11 @@ impl ColumnBuilder {
                 let (v, n) = values.take();
                 let array = Decimal128Array::new(v, n);
                 // Precision and scale come from a DataType that to_arrow accepted.
-                Arc::new(array.with_precision_and_scale((*precision).clamp(1, 38), *scale as i8).unwrap_or_else(
-                    |_| Decimal128Array::new(ScalarBuffer::from(Vec::<i128>::new()), None),
-                ))
+                Arc::new(
+                    array
+                        .with_precision_and_scale((*precision).clamp(1, 38), *scale as i8)
+                        .unwrap_or_else(|_| Decimal128Array::new(ScalarBuffer::from(Vec::<i128>::new()), None)),
+                )
             }
             ColumnBuilder::String(v) => {
                 let (offsets, data, nulls) = v.take();

@@ -59,10 +59,8 @@ pub fn list_field(item: &DataType) -> Arc<ArrowField> {
 /// The entries field of a `MAP<k, v>`. Keys are never null in Arrow; a NULL map key
 /// is refused when the map is built.
 pub fn map_entries_field(k: &DataType, v: &DataType) -> Arc<ArrowField> {
-    let entries = Fields::from(vec![
-        ArrowField::new(MAP_KEY, to_arrow(k), false),
-        ArrowField::new(MAP_VALUE, to_arrow(v), true),
-    ]);
+    let entries =
+        Fields::from(vec![ArrowField::new(MAP_KEY, to_arrow(k), false), ArrowField::new(MAP_VALUE, to_arrow(v), true)]);
     Arc::new(ArrowField::new(MAP_ENTRIES, ArrowType::Struct(entries), false))
 }
 
@@ -86,10 +84,9 @@ pub fn from_arrow(t: &ArrowType) -> Option<DataType> {
         ArrowType::Time32(TimeUnit::Millisecond) => DataType::Time,
         ArrowType::List(f) => DataType::Array(Box::new(from_arrow(f.data_type())?)),
         ArrowType::Map(entries, _) => match entries.data_type() {
-            ArrowType::Struct(kv) if kv.len() == 2 => DataType::Map(
-                Box::new(from_arrow(kv[0].data_type())?),
-                Box::new(from_arrow(kv[1].data_type())?),
-            ),
+            ArrowType::Struct(kv) if kv.len() == 2 => {
+                DataType::Map(Box::new(from_arrow(kv[0].data_type())?), Box::new(from_arrow(kv[1].data_type())?))
+            }
             _ => return None,
         },
         ArrowType::Struct(fields) => DataType::Struct(

@@ -47,7 +47,9 @@ pub fn value_at(array: &dyn Array, row: usize) -> Value {
             Value::Timestamp(array.as_primitive::<TimestampMillisecondType>().value(row))
         }
         ArrowType::Date32 => Value::Date(array.as_primitive::<Date32Type>().value(row)),
-        ArrowType::Time32(TimeUnit::Millisecond) => Value::Time(array.as_primitive::<Time32MillisecondType>().value(row)),
+        ArrowType::Time32(TimeUnit::Millisecond) => {
+            Value::Time(array.as_primitive::<Time32MillisecondType>().value(row))
+        }
         ArrowType::List(_) => {
             let items = array.as_list::<i32>().value(row);
             Value::Array((0..items.len()).map(|i| value_at(&items, i)).collect())

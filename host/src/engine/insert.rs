@@ -2,6 +2,8 @@
 //! `/inserts-stream`.
 
 use super::*;
+use crate::batch::Batch;
+use crate::columnar::array_of;
 
 impl Engine {
     pub(super) fn insert_values(
@@ -81,7 +83,7 @@ impl Engine {
             row[index] = if value.is_null() {
                 Value::Null
             } else {
-                cast(&value, target_type).map_err(|e| EngineError::Statement(format!("field {name}: {e}")))?
+                cast(&value, &actual, target_type).map_err(|e| EngineError::Statement(format!("field {name}: {e}")))?
             };
         }
         Ok((row, timestamp))
@@ -93,9 +95,17 @@ impl Engine {
         (row, timestamp): (Vec<Value>, Option<i64>),
     ) -> Result<(), EngineError> {
         let codec = RowCodec::new(&def.fields, def.key_format.clone(), def.value_format.clone());
-        let (mut key, mut value) = (Vec::new(), Vec::new());
-        let has_key = codec.encode_key(&|i| &row[i], &mut key);
-        codec.encode_value(&|i| &row[i], &mut value);
+        let columns = def.fields.iter().zip(&row).map(|(f, v)| array_of(&f.data_type, std::slice::from_ref(v)));
+        let batch = Batch::new(columns.collect(), 1);
+        let (mut key_buf, mut value_buf) = (Vec::new(), Vec::new());
+        let mut record: Option<(Option<Vec<u8>>, Vec<u8>)> = None;
+        codec
+            .encode::<()>(&batch, 1, &mut key_buf, &mut value_buf, |_, k, v| {
+                record = Some((k.map(<[u8]>::to_vec), v.to_vec()));
+                Ok(())
+            })
+            .map_err(|()| EngineError::Internal("encoding failed".into()))?;
+        let (key, value) = record.ok_or_else(|| EngineError::Internal("no record encoded".into()))?;
         let ts = timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
         let ticket = AckTicket::new();
         let mut guard = self.insert_sink.lock().unwrap_or_else(|p| p.into_inner());
@@ -103,7 +113,7 @@ impl Engine {
             *guard = Some(self.broker.sink().map_err(kafka)?);
         }
         let sink = guard.as_mut().ok_or_else(|| EngineError::Internal("no producer".into()))?;
-        sink.send(&def.topic, has_key.then_some(&key[..]), Some(&value), ts, &ticket).map_err(kafka)?;
+        sink.send(&def.topic, key.as_deref(), Some(&value), ts, &ticket).map_err(kafka)?;
         let deadline = Instant::now() + Duration::from_secs(30);
         while !ticket.done() {
             if Instant::now() > deadline {

@@ -180,24 +180,7 @@ impl Engine {
                     }
                 };
                 let (plan, source) = self.plan(query)?;
-                // The sink the statement would write, so the physical plan ends where
-                // the running query's would.
-                let sink = match stmt.as_ref() {
-                    Statement::CreateAsSelect(c) => {
-                        let (key_format, value_format) =
-                            Self::formats(&c.with, Some((&source.key_format, &source.value_format)))?;
-                        Some(SourceDef {
-                            name: c.name.clone(),
-                            topic: c.with.get_str("KAFKA_TOPIC").unwrap_or_else(|| c.name.clone()),
-                            key_format,
-                            value_format,
-                            fields: plan.schema().stored().cloned().collect(),
-                            ..source
-                        })
-                    }
-                    Statement::InsertSelect { target, .. } => self.lock().catalog.sources.get(target).cloned(),
-                    _ => None,
-                };
+                let sink = self.statement_sink(stmt, &plan, source)?;
                 (String::new(), stmt.to_string(), plan, sink, "NOT_RUNNING".into())
             }
         };
@@ -219,6 +202,47 @@ impl Engine {
             physical_plan: pipeline.explain(sink.as_ref()),
             state,
         }))
+    }
+
+    /// The sink a statement would write, so a physical plan ends where the running
+    /// query's would.
+    fn statement_sink(
+        &self,
+        stmt: &Statement,
+        plan: &wasp_sql::LogicalPlan,
+        source: SourceDef,
+    ) -> Result<Option<SourceDef>, EngineError> {
+        Ok(match stmt {
+            Statement::CreateAsSelect(c) => {
+                let (key_format, value_format) =
+                    Self::formats(&c.with, Some((&source.key_format, &source.value_format)))?;
+                Some(SourceDef {
+                    name: c.name.clone(),
+                    topic: c.with.get_str("KAFKA_TOPIC").unwrap_or_else(|| c.name.clone()),
+                    key_format,
+                    value_format,
+                    fields: plan.schema().stored().cloned().collect(),
+                    ..source
+                })
+            }
+            Statement::InsertSelect { target, .. } => self.lock().catalog.sources.get(target).cloned(),
+            _ => None,
+        })
+    }
+
+    /// Compiles a `CREATE STREAM ... AS SELECT` without running it: its pipeline and
+    /// the sink it would write (the benchmark's stage profile drives these by hand).
+    pub fn compile_query(&self, sql: &str) -> Result<(Pipeline, SourceDef), EngineError> {
+        let stmt = wasp_sql::parse_statement(sql)?;
+        let Statement::CreateAsSelect(c) = &stmt else {
+            return Err(EngineError::Statement("compile_query takes CREATE STREAM ... AS SELECT".into()));
+        };
+        let (plan, source) = self.plan(&c.query)?;
+        let pipeline = Pipeline::build(&plan, &source, &self.functions)?;
+        let sink = self
+            .statement_sink(&stmt, &plan, source)?
+            .ok_or_else(|| EngineError::Internal("a CREATE AS SELECT has a sink".into()))?;
+        Ok((pipeline, sink))
     }
 
     // ---- transient queries ------------------------------------------------------------

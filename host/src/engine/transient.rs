@@ -80,7 +80,7 @@ impl Engine {
                     let mut lines = Vec::new();
                     let r = source.poll(100, Duration::from_millis(200), &mut |rec| {
                         seen += 1;
-                        if (seen - 1) % interval == 0 {
+                        if (seen - 1).is_multiple_of(interval) {
                             lines.push(print_line(&rec));
                         }
                     });

@@ -1,47 +1,65 @@
 //! The JSON format: one object per record, fields matched to columns by name
 //! (case-insensitively, as ksqlDB does).
 //!
-//! Decoding goes straight from bytes to typed `Value`s through a serde visitor, with no
-//! intermediate JSON tree; encoding writes into a reused buffer.
+//! Decoding goes straight from bytes into Arrow column builders through a serde
+//! visitor, with no intermediate JSON tree and no `Value`; encoding writes a row of
+//! Arrow columns into a reused buffer. The encoder is the one JSON writer of the
+//! engine: record values and keys, the REST API's rows and the JSON functions all use
+//! it.
 
 use std::fmt;
 use std::io::Write as _;
-use std::sync::Arc;
 
 use base64::Engine as _;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use wasp_sql::value::format_double;
 use wasp_sql::{DataType, Decimal, StructField, Value};
 
-/// Decodes a JSON object into `out`, one slot per entry of `fields` (name, type).
-/// Missing fields are NULL. Fails on invalid JSON or a value of the wrong type.
-pub fn decode_object(bytes: &[u8], fields: &[(String, DataType)], out: &mut [Value]) -> Result<(), String> {
-    decode_object_projected(bytes, fields, None, out)
+use super::cells::Cells;
+use super::datetime::{
+    format_date, format_time, format_timestamp, parse_iso_date, parse_iso_time, parse_iso_timestamp,
+};
+use crate::columnar::{value_at, ColumnBuilder};
+
+/// The value columns of a JSON object, and where their builders are.
+#[derive(Debug, Clone)]
+pub struct ObjectLayout {
+    /// (name, type) per field.
+    pub fields: Vec<(String, DataType)>,
+    /// The builder each field decodes into.
+    pub slots: Vec<usize>,
+    /// Whether the query reads the field; the others are type-checked and left NULL.
+    pub needed: Vec<bool>,
 }
 
-/// Like [`decode_object`], but only materializes the fields whose `needed` flag is
-/// set; the others are still type-checked (so a bad record is still refused), and a
-/// STRING field nobody reads, which accepts any JSON, is skipped without copying.
-pub fn decode_object_projected(
+/// Decodes a JSON object into the builders of `layout`, as row `row`. Fields missing
+/// from the object are NULL; fields no column has are skipped; fields the query does
+/// not read are type-checked into `scratch` (one builder per field) and dropped. On
+/// error the builders may hold part of the row: the caller truncates them to `row`.
+pub fn decode_object(
     bytes: &[u8],
-    fields: &[(String, DataType)],
-    needed: Option<&[bool]>,
-    out: &mut [Value],
+    layout: &ObjectLayout,
+    builders: &mut [ColumnBuilder],
+    scratch: &mut [ColumnBuilder],
+    row: usize,
 ) -> Result<(), String> {
-    for v in out.iter_mut() {
-        *v = Value::Null;
-    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    RowSeed { fields, needed, out }.deserialize(&mut de).map_err(|e| e.to_string())?;
+    RowSeed { layout, builders, scratch, row }.deserialize(&mut de).map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())
 }
 
-/// Decodes a bare JSON value (a single-column key or an unwrapped value) of `data_type`.
-pub fn decode_single(bytes: &[u8], data_type: &DataType) -> Result<Value, String> {
+/// Decodes a bare JSON value (a single-column key, or an unwrapped value) into `out`.
+pub fn decode_single(bytes: &[u8], data_type: &DataType, out: &mut ColumnBuilder) -> Result<(), String> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = TypedSeed(data_type).deserialize(&mut de).map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
-    Ok(v)
+    Into { out, t: data_type }.deserialize(&mut de).map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())
+}
+
+/// Converts an already-parsed JSON value to `data_type` (used by `/inserts-stream`).
+pub fn from_json(json: &serde_json::Value, data_type: &DataType) -> Result<Value, String> {
+    let mut b = ColumnBuilder::new(data_type, 1);
+    Into { out: &mut b, t: data_type }.deserialize(json).map_err(|e| e.to_string())?;
+    Ok(value_at(b.finish().as_ref(), 0))
 }
 
 /// Decodes a JSON value of any shape into its natural `Value` (used by `PRINT` and
@@ -60,15 +78,11 @@ pub fn to_value(json: &serde_json::Value) -> Value {
     }
 }
 
-/// Converts an already-parsed JSON value to `data_type` (used by `/inserts-stream`).
-pub fn from_json(json: &serde_json::Value, data_type: &DataType) -> Result<Value, String> {
-    TypedSeed(data_type).deserialize(json).map_err(|e| e.to_string())
-}
-
 struct RowSeed<'a> {
-    fields: &'a [(String, DataType)],
-    needed: Option<&'a [bool]>,
-    out: &'a mut [Value],
+    layout: &'a ObjectLayout,
+    builders: &'a mut [ColumnBuilder],
+    scratch: &'a mut [ColumnBuilder],
+    row: usize,
 }
 
 impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
@@ -94,32 +108,31 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let fields = &self.layout.fields;
         let mut hint = 0;
         while let Some(key) = map.next_key::<KeyStr<'_>>()? {
-            let key = key.as_str();
-            let found = find_field(self.fields, key, hint);
-            if let Some(i) = found {
-                hint = i + 1;
-            }
-            match found {
-                Some(i) if self.needed.is_some_and(|n| !n[i]) => {
-                    if self.fields[i].1 == DataType::String {
-                        map.next_value::<IgnoredAny>()?;
-                    } else {
-                        map.next_value_seed(TypedSeed(&self.fields[i].1))
-                            .map_err(|e| de::Error::custom(format!("field {}: {e}", self.fields[i].0)))?;
-                    }
-                }
-                Some(i) => {
-                    let t = &self.fields[i].1;
-                    self.out[i] = map
-                        .next_value_seed(TypedSeed(t))
-                        .map_err(|e| de::Error::custom(format!("field {}: {e}", self.fields[i].0)))?;
-                }
-                None => {
+            let Some(i) = find_field(fields, key.as_str(), hint) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            hint = i + 1;
+            let (name, t) = &fields[i];
+            let field_err = |e: A::Error| de::Error::custom(format!("field {name}: {e}"));
+            if !self.layout.needed[i] {
+                if *t == DataType::String {
+                    // Any JSON reads as a STRING: nothing to check.
                     map.next_value::<IgnoredAny>()?;
+                } else {
+                    let check = &mut self.scratch[i];
+                    check.truncate(0);
+                    map.next_value_seed(Into { out: check, t }).map_err(field_err)?;
                 }
+                continue;
             }
+            let out = &mut self.builders[self.layout.slots[i]];
+            // A key given twice: the last one wins.
+            out.truncate(self.row);
+            map.next_value_seed(Into { out, t }).map_err(field_err)?;
         }
         Ok(())
     }
@@ -159,13 +172,58 @@ impl<'de> de::Deserialize<'de> for KeyStr<'de> {
     }
 }
 
-/// Deserializes one JSON value as a given SQL type.
-struct TypedSeed<'a>(&'a DataType);
+/// Deserializes one JSON value of SQL type `t`, appending it to `out`.
+struct Into<'b> {
+    out: &'b mut ColumnBuilder,
+    t: &'b DataType,
+}
 
-impl<'de> DeserializeSeed<'de> for TypedSeed<'_> {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+impl<'de> DeserializeSeed<'de> for Into<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if let DataType::Decimal { .. } = self.t {
+            // A DECIMAL is read from the number's text, never through f64: `1.10`
+            // keeps its digits.
+            let raw = <Box<serde_json::value::RawValue> as de::Deserialize>::deserialize(d)?;
+            return self.decimal_from_raw(raw.get());
+        }
         d.deserialize_any(self)
+    }
+}
+
+impl Into<'_> {
+    fn decimal_from_raw<E: de::Error>(self, raw: &str) -> Result<(), E> {
+        let raw = raw.trim();
+        if raw == "null" {
+            self.out.append_null();
+            return Ok(());
+        }
+        let text: std::borrow::Cow<'_, str> = if raw.starts_with('"') {
+            serde_json::from_str::<String>(raw).map_err(E::custom)?.into()
+        } else {
+            raw.into()
+        };
+        let fits = parse_decimal(&text).is_some_and(|d| self.out.push_decimal(d));
+        if fits {
+            Ok(())
+        } else {
+            Err(E::custom(format!("'{text}' is not a {}", self.t)))
+        }
+    }
+}
+
+/// Parses a JSON number (`-12.50`, `1.5e3`) or decimal text exactly.
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let text = text.trim();
+    let Some(e) = text.find(['e', 'E']) else { return Decimal::parse(text) };
+    let (mantissa, exponent) = (&text[..e], text[e + 1..].parse::<i32>().ok()?);
+    let m = Decimal::parse(mantissa)?;
+    let scale = i32::from(m.scale) - exponent;
+    if scale >= 0 {
+        Some(Decimal::new(m.unscaled, u8::try_from(scale).ok()?))
+    } else {
+        let factor = 10i128.checked_pow(u32::try_from(-scale).ok()?)?;
+        Some(Decimal::new(m.unscaled.checked_mul(factor)?, 0))
     }
 }
 
@@ -173,161 +231,194 @@ fn type_err<E: de::Error>(t: &DataType, found: &str) -> E {
     E::custom(format!("cannot read {found} as {t}"))
 }
 
-impl<'de> Visitor<'de> for TypedSeed<'_> {
-    type Value = Value;
+impl<'de> Visitor<'de> for Into<'_> {
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a value of type {}", self.0)
+        write!(f, "a value of type {}", self.t)
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.out.append_null();
+        Ok(())
     }
 
-    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.visit_unit()
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        match self.0 {
-            DataType::Boolean => Ok(Value::Boolean(v)),
-            DataType::String => Ok(Value::string(if v { "true" } else { "false" })),
-            t => Err(type_err(t, "a boolean")),
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        match self.t {
+            DataType::Boolean => self.out.push_bool(v),
+            DataType::String => self.out.push_str(if v { "true" } else { "false" }),
+            t => return Err(type_err(t, "a boolean")),
         }
+        Ok(())
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        match self.0 {
-            DataType::Int => {
-                i32::try_from(v).map(Value::Int).map_err(|_| E::custom(format!("{v} does not fit INTEGER")))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        match self.t {
+            DataType::Int | DataType::BigInt | DataType::Double | DataType::Timestamp => {
+                if !self.out.push_i64(v) {
+                    return Err(E::custom(format!("{v} does not fit INTEGER")));
+                }
             }
-            DataType::BigInt => Ok(Value::BigInt(v)),
-            DataType::Double => Ok(Value::Double(v as f64)),
-            DataType::Decimal { precision, scale } => Decimal::from_i64(v)
-                .fit(*precision, *scale)
-                .map(Value::Decimal)
-                .ok_or_else(|| E::custom(format!("{v} does not fit {}", self.0))),
-            DataType::Timestamp => Ok(Value::Timestamp(v)),
-            DataType::Date => i32::try_from(v).map(Value::Date).map_err(|_| E::custom("date out of range")),
-            DataType::Time => i32::try_from(v).map(Value::Time).map_err(|_| E::custom("time out of range")),
-            DataType::String => Ok(Value::string(&v.to_string())),
-            t => Err(type_err(t, "a number")),
+            DataType::Decimal { .. } => {
+                if !self.out.push_i64(v) {
+                    return Err(E::custom(format!("{v} does not fit {}", self.t)));
+                }
+            }
+            DataType::Date | DataType::Time => {
+                if !self.out.push_i64(v) {
+                    let what = if *self.t == DataType::Date { "date" } else { "time" };
+                    return Err(E::custom(format!("{what} out of range")));
+                }
+            }
+            DataType::String => self.out.push_str(itoa::Buffer::new().format(v)),
+            t => return Err(type_err(t, "a number")),
         }
+        Ok(())
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
         match i64::try_from(v) {
             Ok(i) => self.visit_i64(i),
             Err(_) => self.visit_f64(v as f64),
         }
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        match self.0 {
-            DataType::Double => Ok(Value::Double(v)),
-            DataType::Decimal { precision, scale } => Decimal::from_f64(v, *scale)
-                .and_then(|d| d.fit(*precision, *scale))
-                .map(Value::Decimal)
-                .ok_or_else(|| E::custom(format!("{v} does not fit {}", self.0))),
-            DataType::Int | DataType::BigInt if v.fract() == 0.0 && v.abs() < 9.0e15 => self.visit_i64(v as i64),
-            DataType::String => Ok(Value::string(&format_double(v))),
-            t => Err(type_err(t, "a fractional number")),
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        match self.t {
+            DataType::Double => self.out.push_f64(v),
+            DataType::Decimal { scale, .. } => {
+                let fits = Decimal::from_f64(v, *scale).is_some_and(|d| self.out.push_decimal(d));
+                if !fits {
+                    return Err(E::custom(format!("{v} does not fit {}", self.t)));
+                }
+            }
+            DataType::Int | DataType::BigInt if v.fract() == 0.0 && v.abs() < 9.0e15 => {
+                return self.visit_i64(v as i64)
+            }
+            DataType::String => self.out.push_str(&format_double(v)),
+            t => return Err(type_err(t, "a fractional number")),
         }
+        Ok(())
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        match self.0 {
-            DataType::String => Ok(Value::String(Arc::from(v))),
-            DataType::Int => v.trim().parse::<i32>().map(Value::Int).map_err(|_| type_err(self.0, "a string")),
-            DataType::BigInt => v.trim().parse::<i64>().map(Value::BigInt).map_err(|_| type_err(self.0, "a string")),
-            DataType::Double => v.trim().parse::<f64>().map(Value::Double).map_err(|_| type_err(self.0, "a string")),
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        let bad = |t: &DataType| type_err::<E>(t, "a string");
+        match self.t {
+            DataType::String => self.out.push_str(v),
+            DataType::Int => self.out.push_i32(v.trim().parse::<i32>().map_err(|_| bad(self.t))?),
+            DataType::BigInt => {
+                self.out.push_i64(v.trim().parse::<i64>().map_err(|_| bad(self.t))?);
+            }
+            DataType::Double => self.out.push_f64(v.trim().parse::<f64>().map_err(|_| bad(self.t))?),
             DataType::Boolean => match v.trim().to_ascii_lowercase().as_str() {
-                "true" => Ok(Value::Boolean(true)),
-                "false" => Ok(Value::Boolean(false)),
-                _ => Err(type_err(self.0, "a string")),
+                "true" => self.out.push_bool(true),
+                "false" => self.out.push_bool(false),
+                _ => return Err(bad(self.t)),
             },
-            DataType::Decimal { precision, scale } => Decimal::parse(v)
-                .and_then(|d| d.fit(*precision, *scale))
-                .map(Value::Decimal)
-                .ok_or_else(|| E::custom(format!("'{v}' is not a {}", self.0))),
-            DataType::Bytes => base64::engine::general_purpose::STANDARD
-                .decode(v)
-                .map(|b| Value::Bytes(Arc::from(b)))
-                .map_err(|_| E::custom("BYTES must be base64")),
-            DataType::Timestamp => crate::formats::parse_iso_timestamp(v)
-                .map(Value::Timestamp)
-                .ok_or_else(|| E::custom(format!("'{v}' is not an ISO-8601 timestamp"))),
-            DataType::Date => crate::formats::parse_iso_date(v)
-                .map(Value::Date)
-                .ok_or_else(|| E::custom(format!("'{v}' is not a yyyy-MM-dd date"))),
-            DataType::Time => crate::formats::parse_iso_time(v)
-                .map(Value::Time)
-                .ok_or_else(|| E::custom(format!("'{v}' is not a HH:mm:ss time"))),
-            t => Err(type_err(t, "a string")),
+            DataType::Decimal { .. } => {
+                let fits = Decimal::parse(v).is_some_and(|d| self.out.push_decimal(d));
+                if !fits {
+                    return Err(E::custom(format!("'{v}' is not a {}", self.t)));
+                }
+            }
+            DataType::Bytes => {
+                let b = base64::engine::general_purpose::STANDARD
+                    .decode(v)
+                    .map_err(|_| E::custom("BYTES must be base64"))?;
+                self.out.push_bytes(&b);
+            }
+            DataType::Timestamp => {
+                let ms =
+                    parse_iso_timestamp(v).ok_or_else(|| E::custom(format!("'{v}' is not an ISO-8601 timestamp")))?;
+                self.out.push_i64(ms);
+            }
+            DataType::Date => self
+                .out
+                .push_i32(parse_iso_date(v).ok_or_else(|| E::custom(format!("'{v}' is not a yyyy-MM-dd date")))?),
+            DataType::Time => {
+                self.out.push_i32(parse_iso_time(v).ok_or_else(|| E::custom(format!("'{v}' is not a HH:mm:ss time")))?)
+            }
+            t => return Err(bad(t)),
         }
+        Ok(())
     }
 
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Value, E> {
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
         self.visit_str(v)
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
         self.visit_str(&v)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        match self.0 {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        match self.t {
             DataType::Array(item) => {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4));
-                while let Some(v) = seq.next_element_seed(TypedSeed(item))? {
-                    out.push(v);
+                if let Some(items) = self.out.list_items() {
+                    while seq.next_element_seed(Into { out: &mut *items, t: item })?.is_some() {}
                 }
-                Ok(Value::Array(out))
+                self.out.close_list();
+                Ok(())
             }
             DataType::String => {
                 let mut items = Vec::new();
                 while let Some(v) = seq.next_element::<serde_json::Value>()? {
                     items.push(v);
                 }
-                Ok(Value::string(&serde_json::Value::Array(items).to_string()))
+                self.out.push_str(&serde_json::Value::Array(items).to_string());
+                Ok(())
             }
             t => Err(type_err(t, "an array")),
         }
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        match self.0 {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        match self.t {
             DataType::Map(k, v) => {
-                let mut out = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    let key = match k.as_ref() {
-                        DataType::String => Value::string(&key),
-                        other => {
-                            TypedSeed(other).deserialize(serde::de::value::StrDeserializer::<A::Error>::new(&key))?
+                if let Some((keys, values)) = self.out.map_entries() {
+                    while let Some(key) = map.next_key::<KeyStr<'_>>()? {
+                        match k.as_ref() {
+                            DataType::String => keys.push_str(key.as_str()),
+                            DataType::Decimal { .. } => {
+                                Into { out: &mut *keys, t: k }.decimal_from_raw(key.as_str())?
+                            }
+                            other => Into { out: &mut *keys, t: other }
+                                .deserialize(serde::de::value::StrDeserializer::<A::Error>::new(key.as_str()))?,
                         }
-                    };
-                    let value = map.next_value_seed(TypedSeed(v))?;
-                    out.push((key, value));
+                        map.next_value_seed(Into { out: &mut *values, t: v })?;
+                    }
                 }
-                Ok(Value::Map(out))
+                self.out.close_map();
+                Ok(())
             }
             DataType::Struct(fields) => {
-                let mut out = vec![Value::Null; fields.len()];
-                while let Some(key) = map.next_key::<String>()? {
-                    match struct_field(fields, &key) {
-                        Some(i) => out[i] = map.next_value_seed(TypedSeed(&fields[i].data_type))?,
-                        None => {
-                            map.next_value::<IgnoredAny>()?;
+                let row = self.out.len();
+                if let Some(children) = self.out.struct_fields() {
+                    while let Some(key) = map.next_key::<KeyStr<'_>>()? {
+                        match struct_field(fields, key.as_str()) {
+                            Some(i) => {
+                                children[i].truncate(row);
+                                map.next_value_seed(Into { out: &mut children[i], t: &fields[i].data_type })?;
+                            }
+                            None => {
+                                map.next_value::<IgnoredAny>()?;
+                            }
                         }
                     }
                 }
-                Ok(Value::Struct(out))
+                self.out.close_struct();
+                Ok(())
             }
             DataType::String => {
                 let mut obj = serde_json::Map::new();
                 while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
                     obj.insert(k, v);
                 }
-                Ok(Value::string(&serde_json::Value::Object(obj).to_string()))
+                self.out.push_str(&serde_json::Value::Object(obj).to_string());
+                Ok(())
             }
             t => Err(type_err(t, "an object")),
         }
@@ -338,104 +429,148 @@ fn struct_field(fields: &[StructField], key: &str) -> Option<usize> {
     fields.iter().position(|f| f.name == key).or_else(|| fields.iter().position(|f| f.name.eq_ignore_ascii_case(key)))
 }
 
-/// Writes `{"NAME":value,...}` for the given columns.
-pub fn encode_object<'a>(buf: &mut Vec<u8>, fields: impl Iterator<Item = (&'a str, &'a DataType, &'a Value)>) {
+/// How values are written, by who reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// TIMESTAMP, DATE and TIME as ISO text (and non-finite doubles as `"NaN"`),
+    /// instead of numbers (and `null`).
+    pub text: bool,
+    /// Map and struct keys in sorted order.
+    pub sort_keys: bool,
+}
+
+impl Style {
+    /// Kafka records: temporal values as numbers (epoch millis, days, millis of day),
+    /// as ksqlDB stores them.
+    pub const RECORD: Style = Style { text: false, sort_keys: false };
+    /// Rows shown to clients (the REST API, the shell).
+    pub const CLIENT: Style = Style { text: true, sort_keys: false };
+    /// `TO_JSON_STRING`: ISO text, keys sorted.
+    pub const FUNCTION: Style = Style { text: true, sort_keys: true };
+}
+
+/// Writes `{"NAME":value,...}` for row `row` of the given columns.
+pub fn write_object(buf: &mut Vec<u8>, columns: &[(&str, Cells<'_>)], row: usize, style: Style) {
     buf.push(b'{');
-    for (i, (name, t, v)) in fields.enumerate() {
+    for (i, (name, cells)) in columns.iter().enumerate() {
         if i > 0 {
             buf.push(b',');
         }
         write_str(buf, name);
         buf.push(b':');
-        write_value(buf, v, t);
+        write_cell(buf, cells, row, style);
     }
     buf.push(b'}');
 }
 
-/// Writes one value as JSON, as ksqlDB stores it in Kafka records: TIMESTAMP as epoch
-/// millis, DATE as days, TIME as millis of day, BYTES as base64, DECIMAL as a number.
-pub fn write_value(buf: &mut Vec<u8>, v: &Value, t: &DataType) {
-    match v {
-        Value::Null => buf.extend_from_slice(b"null"),
-        Value::Boolean(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Int(i) => buf.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
-        Value::BigInt(i) | Value::Timestamp(i) => buf.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
-        Value::Date(d) | Value::Time(d) => buf.extend_from_slice(itoa::Buffer::new().format(*d).as_bytes()),
-        Value::Double(d) => write_double(buf, *d),
-        Value::Decimal(d) => {
-            let _ = write!(buf, "{d}");
+/// Writes row `i` of a column as JSON, as ksqlDB's Jackson writes it: DECIMAL as a
+/// number with its scale, BYTES as base64, DOUBLE as Java prints it, temporal values
+/// as `style` says.
+pub fn write_cell(buf: &mut Vec<u8>, cells: &Cells<'_>, i: usize, style: Style) {
+    if cells.is_null(i) {
+        buf.extend_from_slice(b"null");
+        return;
+    }
+    let int = |buf: &mut Vec<u8>, v: i64| buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    match cells {
+        Cells::Null => buf.extend_from_slice(b"null"),
+        Cells::Boolean(a) => buf.extend_from_slice(if a.value(i) { b"true" } else { b"false" }),
+        Cells::Int(a) => int(buf, i64::from(a.value(i))),
+        Cells::BigInt(a) => int(buf, a.value(i)),
+        Cells::Double(a) => {
+            let d = a.value(i);
+            if style.text && !d.is_finite() {
+                write_str(buf, &format_double(d));
+            } else {
+                write_double(buf, d);
+            }
         }
-        Value::String(s) => write_str(buf, s),
-        Value::Bytes(b) => {
+        Cells::Decimal(a, s) => {
+            let _ = write!(buf, "{}", Decimal::new(a.value(i), *s));
+        }
+        Cells::String(a) => write_str(buf, a.value(i)),
+        Cells::Bytes(a) => {
             buf.push(b'"');
-            buf.extend_from_slice(base64::engine::general_purpose::STANDARD.encode(b).as_bytes());
+            buf.extend_from_slice(base64::engine::general_purpose::STANDARD.encode(a.value(i)).as_bytes());
             buf.push(b'"');
         }
-        Value::Array(items) => {
-            let item_t = match t {
-                DataType::Array(it) => it.as_ref(),
-                _ => &DataType::Null,
-            };
+        Cells::Timestamp(a) if style.text => write_str(buf, &format_timestamp(a.value(i))),
+        Cells::Timestamp(a) => int(buf, a.value(i)),
+        Cells::Date(a) if style.text => write_str(buf, &format_date(a.value(i))),
+        Cells::Date(a) => int(buf, i64::from(a.value(i))),
+        Cells::Time(a) if style.text => write_str(buf, &format_time(a.value(i))),
+        Cells::Time(a) => int(buf, i64::from(a.value(i))),
+        Cells::List(_, items) => {
             buf.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
+            for (n, j) in cells.range(i).enumerate() {
+                if n > 0 {
                     buf.push(b',');
                 }
-                write_value(buf, item, item_t);
+                write_cell(buf, items, j, style);
             }
             buf.push(b']');
         }
-        Value::Map(entries) => {
-            let vt = match t {
-                DataType::Map(_, vt) => vt.as_ref(),
-                _ => &DataType::Null,
+        Cells::Map(_, keys, values) => {
+            let key_text = |j: usize| -> String {
+                match keys.as_ref() {
+                    Cells::String(k) => k.value(j).to_owned(),
+                    // A non-string key is written as the text of its JSON form.
+                    other => {
+                        let mut key = Vec::new();
+                        write_cell(&mut key, other, j, style);
+                        String::from_utf8_lossy(&key).into_owned()
+                    }
+                }
             };
+            let mut entries: Vec<usize> = cells.range(i).collect();
+            if style.sort_keys {
+                entries.sort_by_cached_key(|j| key_text(*j));
+            }
             buf.push(b'{');
-            for (i, (k, val)) in entries.iter().enumerate() {
-                if i > 0 {
+            for (n, j) in entries.into_iter().enumerate() {
+                if n > 0 {
                     buf.push(b',');
                 }
-                match k {
-                    Value::String(s) => write_str(buf, s),
-                    other => write_str(buf, &other.to_string()),
+                match keys.as_ref() {
+                    Cells::String(k) => write_str(buf, k.value(j)),
+                    _ => write_str(buf, &key_text(j)),
                 }
                 buf.push(b':');
-                write_value(buf, val, vt);
+                write_cell(buf, values, j, style);
             }
             buf.push(b'}');
         }
-        Value::Struct(values) => {
-            let fields: &[StructField] = match t {
-                DataType::Struct(f) => f,
-                _ => &[],
-            };
+        Cells::Struct(_, fields) => {
+            let mut order: Vec<usize> = (0..fields.len()).collect();
+            if style.sort_keys {
+                order.sort_by_key(|f| fields[*f].0);
+            }
             buf.push(b'{');
-            for (i, val) in values.iter().enumerate() {
-                if i > 0 {
+            for (n, f) in order.into_iter().enumerate() {
+                if n > 0 {
                     buf.push(b',');
                 }
-                match fields.get(i) {
-                    Some(f) => {
-                        write_str(buf, &f.name);
-                        buf.push(b':');
-                        write_value(buf, val, &f.data_type);
-                    }
-                    None => {
-                        write_str(buf, &format!("F{i}"));
-                        buf.push(b':');
-                        write_value(buf, val, &DataType::Null);
-                    }
-                }
+                let (name, c) = &fields[f];
+                write_str(buf, name);
+                buf.push(b':');
+                write_cell(buf, c, i, style);
             }
             buf.push(b'}');
         }
     }
+}
+
+/// Writes one `Value` of type `t` as a record would hold it (for tests and tools;
+/// the data path writes arrays with [`write_cell`]).
+pub fn write_value(buf: &mut Vec<u8>, v: &Value, t: &DataType) {
+    let array = crate::columnar::array_of(t, std::slice::from_ref(v));
+    write_cell(buf, &Cells::new(array.as_ref()), 0, Style::RECORD);
 }
 
 /// Writes a double as Java's `Double.toString` does (as ksqlDB's Jackson writes it):
 /// plain decimal with at least one fractional digit between 10^-3 and 10^7, scientific
 /// outside; non-finite values are written as `null` (JSON has no NaN).
-fn write_double(buf: &mut Vec<u8>, d: f64) {
+pub fn write_double(buf: &mut Vec<u8>, d: f64) {
     if !d.is_finite() {
         buf.extend_from_slice(b"null");
     } else if d == 0.0 || (1e-3..1e7).contains(&d.abs()) {
@@ -478,25 +613,44 @@ pub fn write_str(buf: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::columnar::{array_of, values_of};
 
-    fn fields() -> Vec<(String, DataType)> {
-        vec![
-            ("ID".into(), DataType::BigInt),
-            ("NAME".into(), DataType::String),
-            ("TAGS".into(), DataType::Array(Box::new(DataType::String))),
-            ("ADDR".into(), DataType::Struct(vec![StructField { name: "CITY".into(), data_type: DataType::String }])),
-        ]
+    fn layout() -> ObjectLayout {
+        ObjectLayout {
+            fields: vec![
+                ("ID".into(), DataType::BigInt),
+                ("NAME".into(), DataType::String),
+                ("TAGS".into(), DataType::Array(Box::new(DataType::String))),
+                (
+                    "ADDR".into(),
+                    DataType::Struct(vec![StructField { name: "CITY".into(), data_type: DataType::String }]),
+                ),
+            ],
+            slots: vec![0, 1, 2, 3],
+            needed: vec![true; 4],
+        }
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Vec<Value>, String> {
+        let l = layout();
+        let mut builders: Vec<ColumnBuilder> = l.fields.iter().map(|(_, t)| ColumnBuilder::new(t, 1)).collect();
+        let mut scratch: Vec<ColumnBuilder> = l.fields.iter().map(|(_, t)| ColumnBuilder::new(t, 1)).collect();
+        decode_object(bytes, &l, &mut builders, &mut scratch, 0)?;
+        Ok(builders
+            .iter_mut()
+            .map(|b| {
+                if b.is_empty() {
+                    b.append_null();
+                }
+                values_of(b.finish().as_ref()).remove(0)
+            })
+            .collect())
     }
 
     #[test]
     fn decodes_case_insensitively_and_ignores_extra_fields() {
-        let mut out = vec![Value::Null; 4];
-        decode_object(
-            br#"{"id": 7, "Name": "x\"y", "extra": [1,{}], "tags": ["a"], "addr": {"city": "Paris"}}"#,
-            &fields(),
-            &mut out,
-        )
-        .unwrap();
+        let out =
+            decode(br#"{"id": 7, "Name": "x\"y", "extra": [1,{}], "tags": ["a"], "addr": {"city": "Paris"}}"#).unwrap();
         assert_eq!(out[0], Value::BigInt(7));
         assert_eq!(out[1], Value::string("x\"y"));
         assert_eq!(out[2], Value::Array(vec![Value::string("a")]));
@@ -505,27 +659,39 @@ mod tests {
 
     #[test]
     fn rejects_bad_json_and_wrong_types() {
-        let mut out = vec![Value::Null; 4];
-        assert!(decode_object(b"{\"id\": 1", &fields(), &mut out).is_err());
-        let err = decode_object(br#"{"id": "abc"}"#, &fields(), &mut out).unwrap_err();
+        assert!(decode(b"{\"id\": 1").is_err());
+        let err = decode(br#"{"id": "abc"}"#).unwrap_err();
         assert!(err.contains("ID"), "{err}");
-        assert!(decode_object(b"not json", &fields(), &mut out).is_err());
+        assert!(decode(b"not json").is_err());
     }
 
     #[test]
     fn encodes_round_trip() {
-        let f = fields();
-        let values = vec![
+        let l = layout();
+        let values = [
             Value::BigInt(1),
             Value::string("a\nb"),
             Value::Array(vec![Value::string("t")]),
             Value::Struct(vec![Value::Null]),
         ];
+        let arrays: Vec<_> =
+            l.fields.iter().zip(&values).map(|((_, t), v)| array_of(t, std::slice::from_ref(v))).collect();
+        let columns: Vec<(&str, Cells<'_>)> =
+            l.fields.iter().zip(&arrays).map(|((n, _), a)| (n.as_str(), Cells::new(a.as_ref()))).collect();
         let mut buf = Vec::new();
-        encode_object(&mut buf, f.iter().zip(&values).map(|((n, t), v)| (n.as_str(), t, v)));
+        write_object(&mut buf, &columns, 0, Style::RECORD);
         assert_eq!(std::str::from_utf8(&buf).unwrap(), r#"{"ID":1,"NAME":"a\nb","TAGS":["t"],"ADDR":{"CITY":null}}"#);
-        let mut out = vec![Value::Null; 4];
-        decode_object(&buf, &f, &mut out).unwrap();
-        assert_eq!(out, values);
+        assert_eq!(decode(&buf).unwrap(), values);
+    }
+
+    #[test]
+    fn decimals_keep_their_scale() {
+        let t = DataType::Decimal { precision: 4, scale: 2 };
+        let mut b = ColumnBuilder::new(&t, 1);
+        decode_single(b"1.1", &t, &mut b).unwrap();
+        let a = b.finish();
+        let mut buf = Vec::new();
+        write_cell(&mut buf, &Cells::new(a.as_ref()), 0, Style::RECORD);
+        assert_eq!(buf, b"1.10");
     }
 }

@@ -1,20 +1,21 @@
-//! `WHERE`: keeps the rows whose predicate is true.
+//! `WHERE`: keeps the rows whose predicate is true, with Arrow's selection kernel.
 
-use wasp_sql::Value;
+use arrow_array::cast::AsArray;
+use arrow_array::Array;
 
 use super::{OpContext, Operator};
 use crate::batch::Batch;
+use crate::columnar::Operand;
 use crate::expr::Evaluator;
 
 pub struct Filter {
     predicate: Evaluator,
     text: String,
-    keep: Vec<bool>,
 }
 
 impl Filter {
     pub fn new(predicate: Evaluator, text: String) -> Filter {
-        Filter { predicate, text, keep: Vec::new() }
+        Filter { predicate, text }
     }
 }
 
@@ -22,9 +23,24 @@ impl Operator for Filter {
     fn process(&mut self, batch: &mut Batch, ctx: &mut OpContext) {
         let result = self.predicate.eval(batch, &mut ctx.errors);
         ctx.fail(batch);
-        self.keep.clear();
-        self.keep.extend(result.iter().map(|v| matches!(v, Value::Boolean(true))));
-        batch.retain(&self.keep);
+        match result {
+            // A constant predicate keeps every row or none.
+            Operand::Scalar(v) => {
+                let keep = v.as_boolean_opt().is_some_and(|b| b.is_valid(0) && b.value(0));
+                if !keep {
+                    batch.truncate(0);
+                }
+            }
+            Operand::Array(mask) => match mask.as_boolean_opt() {
+                Some(mask) => {
+                    if let Err(e) = batch.filter(mask) {
+                        ctx.fail_batch(batch, &format!("filter: {e}"));
+                        batch.truncate(0);
+                    }
+                }
+                None => batch.truncate(0),
+            },
+        }
     }
 
     fn describe(&self) -> String {

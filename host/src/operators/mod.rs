@@ -14,6 +14,7 @@ pub use project::Project;
 pub use timestamp::AssignTimestamp;
 
 use crate::batch::Batch;
+use crate::columnar::Operand;
 use crate::udf::RowErrors;
 
 /// A row that could not be processed, and why.
@@ -49,12 +50,27 @@ impl OpContext {
     /// Moves the per-row errors in `self.errors` to `failures`, resolving each row's
     /// origin in `batch` (which must be the batch the errors refer to).
     pub fn fail(&mut self, batch: &Batch) {
+        if self.errors.is_empty() {
+            return;
+        }
         let (pc, oc) = self.origin_columns;
+        let partitions = batch.columns.get(pc).map(|c| Operand::Array(c.clone()));
+        let offsets = batch.columns.get(oc).map(|c| Operand::Array(c.clone()));
+        let (partitions, offsets) = (partitions.as_ref().map(Operand::ints), offsets.as_ref().map(Operand::ints));
         for (row, message) in self.errors.errors.drain(..) {
-            let partition = batch.columns.get(pc).and_then(|c| c.get(row)).and_then(|v| v.as_i64()).unwrap_or(-1);
-            let offset = batch.columns.get(oc).and_then(|c| c.get(row)).and_then(|v| v.as_i64()).unwrap_or(-1);
+            let partition = partitions.as_ref().and_then(|p| p.get(row)).unwrap_or(-1);
+            let offset = offsets.as_ref().and_then(|o| o.get(row)).unwrap_or(-1);
             self.failures.push(Failure { kind: FailureKind::Processing, partition: partition as i32, offset, message });
         }
+    }
+
+    /// Reports every row of `batch` as failed with `message` (a kernel error that
+    /// fails the batch: its rows go to the processing log, the query goes on).
+    pub fn fail_batch(&mut self, batch: &Batch, message: &str) {
+        for row in 0..batch.rows {
+            self.errors.push(row, message);
+        }
+        self.fail(batch);
     }
 }
 

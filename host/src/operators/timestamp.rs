@@ -1,7 +1,9 @@
 //! Event time: sets `ROWTIME` from the source's `TIMESTAMP` column. Rows whose
 //! timestamp is missing or cannot be parsed are dropped and reported.
 
-use wasp_sql::Value;
+use std::sync::Arc;
+
+use arrow_array::{BooleanArray, Int64Array};
 
 use super::{OpContext, Operator};
 use crate::batch::Batch;
@@ -12,35 +14,43 @@ pub struct AssignTimestamp {
     extractor: Evaluator,
     column: String,
     rowtime: usize,
-    keep: Vec<bool>,
 }
 
 impl AssignTimestamp {
     pub fn new(extractor: Evaluator, column: String, rowtime: usize) -> AssignTimestamp {
-        AssignTimestamp { extractor, column, rowtime, keep: Vec::new() }
+        AssignTimestamp { extractor, column, rowtime }
     }
 }
 
 impl Operator for AssignTimestamp {
     fn process(&mut self, batch: &mut Batch, ctx: &mut OpContext) {
         let times = self.extractor.eval(batch, &mut ctx.errors);
-        self.keep.clear();
-        for (row, t) in times.into_iter().enumerate() {
-            match t.as_i64() {
+        let view = times.ints();
+        let mut keep = Vec::with_capacity(batch.rows);
+        let mut rowtime = Vec::with_capacity(batch.rows);
+        for row in 0..batch.rows {
+            match view.get(row) {
                 Some(ms) if ms >= 0 => {
-                    batch.columns[self.rowtime][row] = Value::BigInt(ms);
-                    self.keep.push(true);
+                    keep.push(true);
+                    rowtime.push(ms);
                 }
-                _ => {
+                ms => {
                     if !ctx.errors.errors.iter().any(|(r, _)| *r == row) {
-                        ctx.errors.push(row, format!("invalid timestamp in column {}: {t}", self.column));
+                        let shown = ms.map_or_else(|| "null".to_owned(), |v| v.to_string());
+                        ctx.errors.push(row, format!("invalid timestamp in column {}: {shown}", self.column));
                     }
-                    self.keep.push(false);
+                    keep.push(false);
+                    rowtime.push(0);
                 }
             }
         }
         ctx.fail(batch);
-        batch.retain(&self.keep);
+        batch.columns[self.rowtime] = Arc::new(Int64Array::from(rowtime));
+        let keep = BooleanArray::from(keep);
+        if let Err(e) = batch.filter(&keep) {
+            ctx.fail_batch(batch, &format!("timestamp: {e}"));
+            batch.truncate(0);
+        }
     }
 
     fn describe(&self) -> String {

@@ -2,22 +2,29 @@
 //!
 //! Patterns are Java `DateTimeFormatter` patterns (`yyyy-MM-dd'T'HH:mm:ss.SSSXXX`), which
 //! ksqlDB users already write. [`JavaPattern::translate`] turns one into chrono format
-//! items once; each batch keeps the translations of the patterns it met, so a pattern
-//! that is constant over a batch is translated once per batch, not once per row.
+//! items once; a constant pattern is translated once per call, and a column of
+//! patterns keeps the translations it met, so each distinct pattern is translated once
+//! per batch, not once per row. Time zones and time units are handled the same way.
 //!
 //! Time zones are IANA names (`Europe/London`), `UTC`/`GMT`/`Z`, or offsets (`+01:00`,
 //! `-0800`, `UTC+2`). Without a zone argument, formatting and parsing use UTC.
 
 use std::fmt::Write as _;
 use std::str::FromStr;
+use std::sync::Arc;
 
+use arrow_array::{
+    ArrayRef, Date32Array, Int32Array, Int64Array, StringArray, Time32MillisecondArray, TimestampMillisecondArray,
+};
 use chrono::format::{parse_and_remainder, Fixed, Item, Numeric, Pad, Parsed, StrftimeItems};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
-use wasp_sql::{DataType, Value};
+use wasp_sql::DataType;
 
-use super::{check_args, check_variants, int, text, Builtin, Compiled};
-use crate::udf::per_row_strict;
+use super::{check_args, check_variants, each_row, Builtin, Compiled};
+use crate::columnar::operand::{repeat, Typed};
+use crate::columnar::{to_arrow, ColumnBuilder, Operand};
+use crate::udf::{ScalarArgs, UdfError};
 
 const S: DataType = DataType::String;
 const I: DataType = DataType::Int;
@@ -69,15 +76,8 @@ impl Zone {
             }
         };
         earliest(local)
-            .or_else(|| earliest(local + chrono::Duration::hours(1)))
+            .or_else(|| local.checked_add_signed(chrono::Duration::hours(1)).and_then(earliest))
             .ok_or_else(|| format!("{local} does not exist in time zone {self:?}"))
-    }
-
-    fn name(&self) -> String {
-        match self {
-            Zone::Named(tz) => tz.name().to_string(),
-            Zone::Fixed(f) => f.to_string(),
-        }
     }
 }
 
@@ -246,33 +246,37 @@ impl JavaPattern {
         Ok(JavaPattern { pieces })
     }
 
-    /// Formats an instant as seen in `zone`.
-    fn format_ms(&self, ms: i64, zone: Zone) -> Result<String, String> {
+    /// Formats an instant as seen in `zone`, appending to `out`.
+    fn format_ms(&self, ms: i64, zone: Zone, out: &mut String) -> Result<(), String> {
         let utc = DateTime::from_timestamp_millis(ms).ok_or_else(|| format!("timestamp {ms} is out of range"))?;
         match zone {
-            Zone::Named(tz) => self.format(&utc.with_timezone(&tz), &zone),
-            Zone::Fixed(f) => self.format(&utc.with_timezone(&f), &zone),
+            Zone::Named(tz) => self.format(&utc.with_timezone(&tz), &zone, out),
+            Zone::Fixed(f) => self.format(&utc.with_timezone(&f), &zone, out),
         }
     }
 
-    fn format<Z: TimeZone>(&self, dt: &DateTime<Z>, zone: &Zone) -> Result<String, String>
+    fn format<Z: TimeZone>(&self, dt: &DateTime<Z>, zone: &Zone, out: &mut String) -> Result<(), String>
     where
         Z::Offset: std::fmt::Display,
     {
-        let mut out = String::new();
         let failed = |_| "the value cannot be formatted with this pattern".to_string();
         for piece in &self.pieces {
             match piece {
                 Piece::Items(items) => write!(out, "{}", dt.format_with_items(items.iter())).map_err(failed)?,
                 Piece::Fraction(n) => {
-                    let nanos = format!("{:09}", chrono::Timelike::nanosecond(dt) % 1_000_000_000);
-                    out.push_str(&nanos[..*n]);
+                    // Nine digits, of which the first `n` stay.
+                    let start = out.len();
+                    write!(out, "{:09}", chrono::Timelike::nanosecond(dt) % 1_000_000_000).map_err(failed)?;
+                    out.truncate(start + n);
                 }
-                Piece::ZoneId => out.push_str(&zone.name()),
+                Piece::ZoneId => match zone {
+                    Zone::Named(tz) => out.push_str(tz.name()),
+                    Zone::Fixed(f) => write!(out, "{f}").map_err(failed)?,
+                },
                 Piece::ZoneName => write!(out, "{}", dt.format("%Z")).map_err(failed)?,
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Parses `input` into fields; a zone named in the input is returned too.
@@ -370,95 +374,207 @@ fn time_ms(t: NaiveTime) -> i32 {
     i32::try_from(ms).unwrap_or_default()
 }
 
-/// The shared state of one batch: translated patterns and parsed zones.
-struct Formats {
-    patterns: Compiled<JavaPattern>,
-    zones: Compiled<Zone>,
+/// The instant of midnight (UTC) of days since the epoch.
+fn days_ms(days: i64) -> Result<i64, String> {
+    days.checked_mul(MS_PER_DAY).ok_or_else(|| "date out of range".to_string())
 }
 
-impl Formats {
-    fn new() -> Formats {
-        Formats { patterns: Compiled::new(JavaPattern::translate), zones: Compiled::new(Zone::parse) }
-    }
+/// UTC, the zone when a function is given none.
+const UTC: Zone = Zone::Named(Tz::UTC);
 
-    /// The zone argument at `row[i]`, UTC when absent.
-    fn zone(&mut self, row: &[Value], i: usize) -> Result<Zone, String> {
-        match row.get(i) {
-            Some(v) => self.zones.get(text(v)?).copied(),
-            None => Ok(Zone::Named(Tz::UTC)),
+/// A STRING argument that is compiled before use (a pattern, a zone, a unit). A
+/// constant is compiled once per call; a column goes through a [`Compiled`] memo, so
+/// each distinct text is compiled once per call.
+enum Arg<'a, T> {
+    /// A constant, compiled; `None` when it is NULL.
+    Const(Option<Result<T, String>>),
+    /// A column of texts.
+    Column(Typed<'a, StringArray>, Compiled<T>),
+}
+
+impl<'a, T> Arg<'a, T> {
+    fn new(op: &'a Operand, compile: fn(&str) -> Result<T, String>) -> Arg<'a, T> {
+        let texts = op.strs();
+        if op.is_scalar() {
+            Arg::Const(texts.get(0).map(compile))
+        } else {
+            Arg::Column(texts, Compiled::new(compile))
         }
     }
 
-    fn format_ms(&mut self, ms: i64, row: &[Value], pattern: usize) -> Result<Value, String> {
-        let zone = self.zone(row, pattern + 1)?;
-        let p = self.patterns.get(text(&row[pattern])?)?;
-        p.format_ms(ms, zone).map(|s| Value::string(&s))
+    /// An optional argument: `default` when absent.
+    fn or(op: Option<&'a Operand>, compile: fn(&str) -> Result<T, String>, default: T) -> Arg<'a, T> {
+        match op {
+            Some(op) => Arg::new(op, compile),
+            None => Arg::Const(Some(Ok(default))),
+        }
     }
 
-    fn parse_ms(&mut self, row: &[Value]) -> Result<i64, String> {
-        let zone = self.zone(row, 2)?;
-        let p = self.patterns.get(text(&row[1])?)?;
-        p.parse_ms(text(&row[0])?, zone)
-    }
-
-    fn parse_local(&mut self, row: &[Value]) -> Result<NaiveDateTime, String> {
-        let p = self.patterns.get(text(&row[1])?)?;
-        p.parse_local(text(&row[0])?).map(|(local, _, _)| local)
+    /// Row `row`'s compiled value, `None` when it is NULL.
+    #[inline]
+    fn get(&mut self, row: usize) -> Option<Result<&T, String>> {
+        match self {
+            Arg::Const(c) => c.as_ref().map(|r| r.as_ref().map_err(Clone::clone)),
+            Arg::Column(texts, memo) => texts.get(row).map(|t| memo.get(t)),
+        }
     }
 }
 
-/// The milliseconds in `n` of a time unit, as Java's `TimeUnit.toMillis`.
-fn unit_ms(unit: &str, n: i64) -> Result<i64, String> {
-    let u = unit.trim().to_ascii_uppercase();
-    let u = u.strip_suffix('S').unwrap_or(&u);
-    let ms = match u {
-        "NANOSECOND" => return Ok(n / 1_000_000),
-        "MICROSECOND" => return Ok(n / 1_000),
-        "MILLISECOND" => 1,
-        "SECOND" => 1_000,
-        "MINUTE" => 60_000,
-        "HOUR" => 3_600_000,
-        "DAY" => MS_PER_DAY,
-        _ => return Err(format!("unknown time unit '{unit}': expected MILLISECONDS, SECONDS, MINUTES, HOURS or DAYS")),
-    };
-    n.checked_mul(ms).ok_or_else(|| format!("{n} {unit} is out of range"))
+/// The formatting functions: the instant `value(row)` (epoch milliseconds; `None`
+/// for NULL) formatted with the pattern in argument 1, in the zone in argument 2 or
+/// UTC. NULL when any argument is NULL.
+fn format_each(
+    args: ScalarArgs<'_>,
+    value: impl Fn(usize) -> Option<Result<i64, String>>,
+) -> Result<ArrayRef, UdfError> {
+    let ops = args.args;
+    let mut patterns = Arg::new(&ops[1], JavaPattern::translate);
+    let mut zones = Arg::or(ops.get(2), Zone::parse, UTC);
+    let mut text = String::new();
+    each_row(args, |row, out| {
+        let (Some(ms), Some(pattern), Some(zone)) = (value(row), patterns.get(row), zones.get(row)) else {
+            return Ok(());
+        };
+        let ms = ms?;
+        let zone = *zone?;
+        text.clear();
+        pattern?.format_ms(ms, zone, &mut text)?;
+        out.push_str(&text);
+        Ok(())
+    })
+}
+
+/// The parsing functions: `emit` parses the text in argument 0 with the pattern in
+/// argument 1 (and the zone in argument 2 or UTC) and appends the result. NULL when
+/// any argument is NULL.
+fn parse_each(
+    args: ScalarArgs<'_>,
+    mut emit: impl FnMut(&JavaPattern, &str, Zone, &mut ColumnBuilder) -> Result<(), String>,
+) -> Result<ArrayRef, UdfError> {
+    let ops = args.args;
+    let texts = ops[0].strs();
+    let mut patterns = Arg::new(&ops[1], JavaPattern::translate);
+    let mut zones = Arg::or(ops.get(2), Zone::parse, UTC);
+    each_row(args, |row, out| {
+        let (Some(text), Some(pattern), Some(zone)) = (texts.get(row), patterns.get(row), zones.get(row)) else {
+            return Ok(());
+        };
+        let zone = *zone?;
+        emit(pattern?, text, zone, out)
+    })
+}
+
+/// A time unit, as Java's `TimeUnit`.
+#[derive(Debug)]
+struct Unit {
+    /// As written, for messages.
+    name: String,
+    scale: Scale,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Scale {
+    /// This many units make a millisecond (truncating).
+    Fraction(i64),
+    /// A unit is this many milliseconds.
+    Millis(i64),
+}
+
+impl Unit {
+    fn parse(unit: &str) -> Result<Unit, String> {
+        let u = unit.trim().to_ascii_uppercase();
+        let u = u.strip_suffix('S').unwrap_or(&u);
+        let scale = match u {
+            "NANOSECOND" => Scale::Fraction(1_000_000),
+            "MICROSECOND" => Scale::Fraction(1_000),
+            "MILLISECOND" => Scale::Millis(1),
+            "SECOND" => Scale::Millis(1_000),
+            "MINUTE" => Scale::Millis(60_000),
+            "HOUR" => Scale::Millis(3_600_000),
+            "DAY" => Scale::Millis(MS_PER_DAY),
+            _ => {
+                return Err(format!(
+                    "unknown time unit '{unit}': expected MILLISECONDS, SECONDS, MINUTES, HOURS or DAYS"
+                ))
+            }
+        };
+        Ok(Unit { name: unit.to_string(), scale })
+    }
+
+    /// The milliseconds in `n` of this unit, as Java's `TimeUnit.toMillis`.
+    fn ms(&self, n: i64) -> Result<i64, String> {
+        match self.scale {
+            Scale::Fraction(per_ms) => Ok(n / per_ms),
+            Scale::Millis(ms) => n.checked_mul(ms).ok_or_else(|| format!("{n} {} is out of range", self.name)),
+        }
+    }
+}
+
+fn overflow() -> String {
+    "the result is out of range".to_string()
 }
 
 /// DATEADD and friends: `(unit, interval, value)`, `sign` 1 to add and -1 to subtract.
-fn shift(row: &[Value], sign: i64) -> Result<Value, String> {
-    let delta = unit_ms(text(&row[0])?, int(&row[1])?.saturating_mul(sign))?;
-    let overflow = || "the result is out of range".to_string();
-    match &row[2] {
-        Value::Date(d) => {
-            let ms = i64::from(*d).checked_mul(MS_PER_DAY).and_then(|m| m.checked_add(delta)).ok_or_else(overflow)?;
-            // Java's TimeUnit.toDays truncates towards zero.
-            Ok(Value::Date(i32::try_from(ms / MS_PER_DAY).map_err(|_| overflow())?))
+/// `value(row)` reads the DATE, TIME or TIMESTAMP; `apply(value, delta_ms)` shifts it.
+fn shift_each(
+    args: ScalarArgs<'_>,
+    sign: i64,
+    value: impl Fn(usize) -> Option<i64>,
+    apply: fn(i64, i64) -> Result<i64, String>,
+) -> Result<ArrayRef, UdfError> {
+    let ops = args.args;
+    let mut units = Arg::new(&ops[0], Unit::parse);
+    let intervals = ops[1].ints();
+    each_row(args, |row, out| {
+        let (Some(unit), Some(n), Some(v)) = (units.get(row), intervals.get(row), value(row)) else {
+            return Ok(());
+        };
+        let delta = unit?.ms(n.saturating_mul(sign))?;
+        if out.push_i64(apply(v, delta)?) {
+            Ok(())
+        } else {
+            Err(overflow())
         }
-        Value::Time(t) => Ok(Value::Time((i64::from(*t) + delta).rem_euclid(MS_PER_DAY) as i32)),
-        Value::Timestamp(ts) => Ok(Value::Timestamp(ts.checked_add(delta).ok_or_else(overflow)?)),
-        other => Err(format!("expected a DATE, TIME or TIMESTAMP, got {other:?}")),
-    }
+    })
 }
 
-fn timestamp_arg(v: &Value) -> Result<i64, String> {
-    match v {
-        Value::Timestamp(ms) => Ok(*ms),
-        v => int(v),
-    }
+fn shift_date(days: i64, delta: i64) -> Result<i64, String> {
+    let ms = days.checked_mul(MS_PER_DAY).and_then(|m| m.checked_add(delta)).ok_or_else(overflow)?;
+    // Java's TimeUnit.toDays truncates towards zero.
+    Ok(ms / MS_PER_DAY)
 }
 
-fn date_arg(v: &Value) -> Result<i64, String> {
-    match v {
-        Value::Date(d) => Ok(i64::from(*d)),
-        v => int(v),
-    }
+fn shift_time(ms: i64, delta: i64) -> Result<i64, String> {
+    Ok(ms.checked_add(delta).ok_or_else(overflow)?.rem_euclid(MS_PER_DAY))
 }
 
-fn time_arg(v: &Value) -> Result<i64, String> {
-    match v {
-        Value::Time(t) => Ok(i64::from(*t)),
-        v => int(v),
-    }
+fn shift_timestamp(ms: i64, delta: i64) -> Result<i64, String> {
+    ms.checked_add(delta).ok_or_else(overflow)
+}
+
+fn shift_date_each(args: ScalarArgs<'_>, sign: i64) -> Result<ArrayRef, UdfError> {
+    let dates = args.args[2].typed::<Date32Array>();
+    shift_each(args, sign, |row| dates.get(row).map(i64::from), shift_date)
+}
+
+fn shift_time_each(args: ScalarArgs<'_>, sign: i64) -> Result<ArrayRef, UdfError> {
+    let times = args.args[2].typed::<Time32MillisecondArray>();
+    shift_each(args, sign, |row| times.get(row).map(i64::from), shift_time)
+}
+
+fn shift_timestamp_each(args: ScalarArgs<'_>, sign: i64) -> Result<ArrayRef, UdfError> {
+    let ts = args.args[2].ints();
+    shift_each(args, sign, |row| ts.get(row), shift_timestamp)
+}
+
+/// UNIX_TIMESTAMP(ts), FROM_UNIXTIME, FROM_DAYS, UNIX_DATE: the same numbers as
+/// another type. Arrow's cast reinterprets (or, from INT to TIMESTAMP, widens) the
+/// values as they are, NULLs kept; a constant is cast once and then repeated.
+fn reinterpret(name: &str, args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError> {
+    let op = &args.args[0];
+    let cast = arrow_cast::cast(op.array().as_ref(), &to_arrow(args.return_type))
+        .map_err(|e| UdfError::Failed { function: name.to_string(), message: e.to_string() })?;
+    Ok(if op.is_scalar() { repeat(&cast, args.rows) } else { cast })
 }
 
 fn now_ms() -> i64 {
@@ -480,8 +596,8 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         ],
         return_type: |args| check_variants("TIMESTAMPTOSTRING", args, &[&[L, S], &[L, S, S]]).map(|_| S),
         eval: |args| {
-            let mut f = Formats::new();
-            Ok(per_row_strict(args, |row| f.format_ms(int(&row[0])?, row, 1)))
+            let ms = args.args[0].ints();
+            format_each(args, |row| ms.get(row).map(Ok))
         },
     },
     Builtin {
@@ -494,8 +610,8 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         ],
         return_type: |args| check_variants("FORMAT_TIMESTAMP", args, &[&[TS, S], &[TS, S, S]]).map(|_| S),
         eval: |args| {
-            let mut f = Formats::new();
-            Ok(per_row_strict(args, |row| f.format_ms(timestamp_arg(&row[0])?, row, 1)))
+            let ts = args.args[0].ints();
+            format_each(args, |row| ts.get(row).map(Ok))
         },
     },
     Builtin {
@@ -508,8 +624,10 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         ],
         return_type: |args| check_variants("STRINGTOTIMESTAMP", args, &[&[S, S], &[S, S, S]]).map(|_| L),
         eval: |args| {
-            let mut f = Formats::new();
-            Ok(per_row_strict(args, |row| f.parse_ms(row).map(Value::BigInt)))
+            parse_each(args, |p, text, zone, out| {
+                out.push_i64(p.parse_ms(text, zone)?);
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -522,8 +640,10 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         ],
         return_type: |args| check_variants("PARSE_TIMESTAMP", args, &[&[S, S], &[S, S, S]]).map(|_| TS),
         eval: |args| {
-            let mut f = Formats::new();
-            Ok(per_row_strict(args, |row| f.parse_ms(row).map(Value::Timestamp)))
+            parse_each(args, |p, text, zone, out| {
+                out.push_i64(p.parse_ms(text, zone)?);
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -533,11 +653,8 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["FORMAT_DATE(date DATE, pattern STRING) -> STRING"],
         return_type: |args| check_args("FORMAT_DATE", args, &[DATE, S]).map(|_| S),
         eval: |args| {
-            let mut f = Formats::new();
-            Ok(per_row_strict(args, |row| {
-                let ms = date_arg(&row[0])?.checked_mul(MS_PER_DAY).ok_or("date out of range")?;
-                f.format_ms(ms, &row[..2], 1)
-            }))
+            let dates = args.args[0].typed::<Date32Array>();
+            format_each(args, |row| dates.get(row).map(|d| days_ms(i64::from(d))))
         },
     },
     Builtin {
@@ -547,8 +664,10 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["PARSE_DATE(text STRING, pattern STRING) -> DATE"],
         return_type: |args| check_args("PARSE_DATE", args, &[S, S]).map(|_| DATE),
         eval: |args| {
-            let mut f = Formats::new();
-            Ok(per_row_strict(args, |row| Ok(Value::Date(date_to_days(f.parse_local(row)?.date())?))))
+            parse_each(args, |p, text, _, out| {
+                out.push_i32(date_to_days(p.parse_local(text)?.0.date())?);
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -558,8 +677,8 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["FORMAT_TIME(time TIME, pattern STRING) -> STRING"],
         return_type: |args| check_args("FORMAT_TIME", args, &[TIME, S]).map(|_| S),
         eval: |args| {
-            let mut f = Formats::new();
-            Ok(per_row_strict(args, |row| f.format_ms(time_arg(&row[0])?, &row[..2], 1)))
+            let times = args.args[0].typed::<Time32MillisecondArray>();
+            format_each(args, |row| times.get(row).map(|t| Ok(i64::from(t))))
         },
     },
     Builtin {
@@ -569,8 +688,10 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["PARSE_TIME(text STRING, pattern STRING) -> TIME"],
         return_type: |args| check_args("PARSE_TIME", args, &[S, S]).map(|_| TIME),
         eval: |args| {
-            let mut f = Formats::new();
-            Ok(per_row_strict(args, |row| Ok(Value::Time(time_ms(f.parse_local(row)?.time())))))
+            parse_each(args, |p, text, _, out| {
+                out.push_i32(time_ms(p.parse_local(text)?.0.time()));
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -580,11 +701,8 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["DATETOSTRING(epochDays INT, pattern STRING) -> STRING"],
         return_type: |args| check_args("DATETOSTRING", args, &[I, S]).map(|_| S),
         eval: |args| {
-            let mut f = Formats::new();
-            Ok(per_row_strict(args, |row| {
-                let ms = int(&row[0])?.checked_mul(MS_PER_DAY).ok_or("date out of range")?;
-                f.format_ms(ms, &row[..2], 1)
-            }))
+            let days = args.args[0].ints();
+            format_each(args, |row| days.get(row).map(days_ms))
         },
     },
     Builtin {
@@ -594,8 +712,10 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["STRINGTODATE(text STRING, pattern STRING) -> INT"],
         return_type: |args| check_args("STRINGTODATE", args, &[S, S]).map(|_| I),
         eval: |args| {
-            let mut f = Formats::new();
-            Ok(per_row_strict(args, |row| Ok(Value::Int(date_to_days(f.parse_local(row)?.date())?))))
+            parse_each(args, |p, text, _, out| {
+                out.push_i32(date_to_days(p.parse_local(text)?.0.date())?);
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -606,9 +726,9 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         return_type: |args| check_variants("UNIX_TIMESTAMP", args, &[&[], &[TS]]).map(|_| L),
         eval: |args| {
             if args.args.is_empty() {
-                return Ok(vec![Value::BigInt(now_ms()); args.rows]);
+                return Ok(Arc::new(Int64Array::from_value(now_ms(), args.rows)));
             }
-            Ok(per_row_strict(args, |row| timestamp_arg(&row[0]).map(Value::BigInt)))
+            reinterpret("UNIX_TIMESTAMP", args)
         },
     },
     Builtin {
@@ -620,9 +740,9 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         eval: |args| {
             if args.args.is_empty() {
                 let today = now_ms().div_euclid(MS_PER_DAY) as i32;
-                return Ok(vec![Value::Int(today); args.rows]);
+                return Ok(Arc::new(Int32Array::from_value(today, args.rows)));
             }
-            Ok(per_row_strict(args, |row| Ok(Value::Int(date_arg(&row[0])? as i32))))
+            reinterpret("UNIX_DATE", args)
         },
     },
     Builtin {
@@ -631,7 +751,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "The current TIMESTAMP (not in ksqlDB; same as FROM_UNIXTIME(UNIX_TIMESTAMP())).",
         signatures: &["NOW() -> TIMESTAMP"],
         return_type: |args| check_args("NOW", args, &[]).map(|_| TS),
-        eval: |args| Ok(vec![Value::Timestamp(now_ms()); args.rows]),
+        eval: |args| Ok(Arc::new(TimestampMillisecondArray::from_value(now_ms(), args.rows))),
     },
     Builtin {
         name: "FROM_UNIXTIME",
@@ -639,7 +759,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "The TIMESTAMP of epoch milliseconds.",
         signatures: &["FROM_UNIXTIME(epochMilli BIGINT) -> TIMESTAMP"],
         return_type: |args| check_args("FROM_UNIXTIME", args, &[L]).map(|_| TS),
-        eval: |args| Ok(per_row_strict(args, |row| int(&row[0]).map(Value::Timestamp))),
+        eval: |args| reinterpret("FROM_UNIXTIME", args),
     },
     Builtin {
         name: "FROM_DAYS",
@@ -647,7 +767,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "The DATE of days since the epoch.",
         signatures: &["FROM_DAYS(days INT) -> DATE"],
         return_type: |args| check_args("FROM_DAYS", args, &[I]).map(|_| DATE),
-        eval: |args| Ok(per_row_strict(args, |row| Ok(Value::Date(super::int32(&row[0])?)))),
+        eval: |args| reinterpret("FROM_DAYS", args),
     },
     Builtin {
         name: "CONVERT_TZ",
@@ -656,13 +776,19 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["CONVERT_TZ(ts TIMESTAMP, fromTimeZone STRING, toTimeZone STRING) -> TIMESTAMP"],
         return_type: |args| check_args("CONVERT_TZ", args, &[TS, S, S]).map(|_| TS),
         eval: |args| {
-            let mut zones = Compiled::new(Zone::parse);
-            Ok(per_row_strict(args, |row| {
-                let ts = timestamp_arg(&row[0])?;
-                let from = zones.get(text(&row[1])?)?.offset_at(ts)?;
-                let to = zones.get(text(&row[2])?)?.offset_at(ts)?;
-                Ok(Value::Timestamp(ts + (i64::from(to) - i64::from(from)) * 1000))
-            }))
+            let ops = args.args;
+            let ts = ops[0].ints();
+            let mut from_zones = Arg::new(&ops[1], Zone::parse);
+            let mut to_zones = Arg::new(&ops[2], Zone::parse);
+            each_row(args, |row, out| {
+                let (Some(ts), Some(from), Some(to)) = (ts.get(row), from_zones.get(row), to_zones.get(row)) else {
+                    return Ok(());
+                };
+                let from = from?.offset_at(ts)?;
+                let to = to?.offset_at(ts)?;
+                out.push_i64(ts + (i64::from(to) - i64::from(from)) * 1000);
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -671,7 +797,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Adds an interval of a unit (DAYS, HOURS, ...) to a DATE.",
         signatures: &["DATEADD(unit, interval INT, date DATE) -> DATE"],
         return_type: |args| shift_fn("DATEADD", args, DATE),
-        eval: |args| Ok(per_row_strict(args, |row| shift(row, 1))),
+        eval: |args| shift_date_each(args, 1),
     },
     Builtin {
         name: "DATESUB",
@@ -679,7 +805,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Subtracts an interval of a unit (DAYS, HOURS, ...) from a DATE.",
         signatures: &["DATESUB(unit, interval INT, date DATE) -> DATE"],
         return_type: |args| shift_fn("DATESUB", args, DATE),
-        eval: |args| Ok(per_row_strict(args, |row| shift(row, -1))),
+        eval: |args| shift_date_each(args, -1),
     },
     Builtin {
         name: "TIMESTAMPADD",
@@ -687,7 +813,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Adds an interval of a unit (MILLISECONDS ... DAYS) to a TIMESTAMP.",
         signatures: &["TIMESTAMPADD(unit, interval INT, ts TIMESTAMP) -> TIMESTAMP"],
         return_type: |args| shift_fn("TIMESTAMPADD", args, TS),
-        eval: |args| Ok(per_row_strict(args, |row| shift(row, 1))),
+        eval: |args| shift_timestamp_each(args, 1),
     },
     Builtin {
         name: "TIMESTAMPSUB",
@@ -695,7 +821,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Subtracts an interval of a unit (MILLISECONDS ... DAYS) from a TIMESTAMP.",
         signatures: &["TIMESTAMPSUB(unit, interval INT, ts TIMESTAMP) -> TIMESTAMP"],
         return_type: |args| shift_fn("TIMESTAMPSUB", args, TS),
-        eval: |args| Ok(per_row_strict(args, |row| shift(row, -1))),
+        eval: |args| shift_timestamp_each(args, -1),
     },
     Builtin {
         name: "TIMEADD",
@@ -703,7 +829,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Adds an interval of a unit to a TIME, wrapping around midnight.",
         signatures: &["TIMEADD(unit, interval INT, time TIME) -> TIME"],
         return_type: |args| shift_fn("TIMEADD", args, TIME),
-        eval: |args| Ok(per_row_strict(args, |row| shift(row, 1))),
+        eval: |args| shift_time_each(args, 1),
     },
     Builtin {
         name: "TIMESUB",
@@ -711,7 +837,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Subtracts an interval of a unit from a TIME, wrapping around midnight.",
         signatures: &["TIMESUB(unit, interval INT, time TIME) -> TIME"],
         return_type: |args| shift_fn("TIMESUB", args, TIME),
-        eval: |args| Ok(per_row_strict(args, |row| shift(row, -1))),
+        eval: |args| shift_time_each(args, -1),
     },
 ];
 
@@ -719,8 +845,12 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
 mod tests {
     use wasp_sql::{DataType, Value};
 
+    use arrow_array::Array;
+
     use super::super::testing::*;
     use super::{JavaPattern, Zone};
+    use crate::columnar::{array_of, scalar_of, to_arrow, values_of, Operand};
+    use crate::udf::{RowErrors, ScalarArgs};
 
     const N: Value = Value::Null;
     /// 2020-09-13T12:26:40Z, a Sunday.
@@ -902,6 +1032,84 @@ mod tests {
         assert!(ret("TIMESTAMPADD", &[DataType::String, DataType::BigInt, DataType::Timestamp]).is_err());
         let t = [DataType::String, DataType::Int, DataType::Timestamp];
         assert_eq!(call_typed("TIMESTAMPADD", &t, vec![s("DAYS"), N, ts]).0, N);
+    }
+
+    #[test]
+    fn constant_arguments() {
+        use DataType::{Date, Int, Null, String as Str, Timestamp};
+        let ts = Value::Timestamp(T);
+        let (out, e) = call_scalars(
+            "FORMAT_TIMESTAMP",
+            &[Timestamp, Str, Str],
+            vec![ts.clone(), s("yyyy-MM-dd HH:mm"), s("Asia/Tokyo")],
+            3,
+        );
+        assert_eq!((out, e.errors), (vec![s("2020-09-13 21:26"); 3], vec![]));
+        let (out, _) = call_scalars("PARSE_DATE", &[Str, Str], vec![s("2020-09-13"), s("yyyy-MM-dd")], 3);
+        assert_eq!(out, vec![Value::Date(18_518); 3]);
+        let (out, _) =
+            call_scalars("TIMESTAMPADD", &[Str, Int, Timestamp], vec![s("DAYS"), Value::Int(1), ts.clone()], 3);
+        assert_eq!(out, vec![Value::Timestamp(T + 86_400_000); 3]);
+        let (out, _) =
+            call_scalars("CONVERT_TZ", &[Timestamp, Str, Str], vec![ts.clone(), s("+01:00"), s("+03:00")], 3);
+        assert_eq!(out, vec![Value::Timestamp(T + 2 * 3_600_000); 3]);
+        let (out, _) = call_scalars("FROM_UNIXTIME", &[DataType::BigInt], vec![Value::BigInt(T)], 3);
+        assert_eq!(out, vec![ts.clone(); 3]);
+        let (out, _) = call_scalars("FROM_UNIXTIME", &[Int], vec![Value::Int(7)], 3);
+        assert_eq!(out, vec![Value::Timestamp(7); 3]);
+        let (out, _) = call_scalars("UNIX_DATE", &[Date], vec![Value::Date(18_518)], 3);
+        assert_eq!(out, vec![Value::Int(18_518); 3]);
+        let (out, _) = call_scalars("NOW", &[], vec![], 3);
+        assert!(out.iter().all(|v| matches!(v, Value::Timestamp(ms) if *ms > T)), "{out:?}");
+        // A bad constant pattern is an error on every row; a NULL one is NULL, quietly.
+        let (out, e) = call_scalars("FORMAT_TIMESTAMP", &[Timestamp, Str], vec![ts.clone(), s("QQ")], 3);
+        assert_eq!(out, vec![N; 3]);
+        assert_eq!(e.errors.iter().map(|(row, _)| *row).collect::<Vec<_>>(), vec![0, 1, 2]);
+        let (out, e) = call_scalars("FORMAT_TIMESTAMP", &[Timestamp, Null], vec![ts.clone(), N], 3);
+        assert_eq!((out, e.errors), (vec![N; 3], vec![]));
+        let (out, e) = call_scalars("UNIX_TIMESTAMP", &[Null], vec![N], 3);
+        assert_eq!((out, e.errors), (vec![N; 3], vec![]));
+    }
+
+    /// Calls `name` with the given operands (columns and constants mixed).
+    fn call_operands(name: &str, types: &[DataType], args: Vec<Operand>, rows: usize) -> (Vec<Value>, RowErrors) {
+        let f = super::FUNCTIONS.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("no {name}"));
+        let ret = (f.return_type)(types).unwrap_or_else(|e| panic!("{e}"));
+        let mut errors = RowErrors::default();
+        let out = (f.eval)(ScalarArgs { args: &args, rows, arg_types: types, return_type: &ret, errors: &mut errors })
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.data_type(), &to_arrow(&ret));
+        (values_of(&out), errors)
+    }
+
+    #[test]
+    fn columns_with_constant_patterns() {
+        use DataType::{Int, String as Str, Time, Timestamp};
+        let column = |t: &DataType, v: Vec<Value>| Operand::Array(array_of(t, &v));
+        let constant = |t: &DataType, v: Value| Operand::Scalar(scalar_of(t, &v));
+        let stamps = || column(&Timestamp, vec![Value::Timestamp(T), N, Value::Timestamp(0)]);
+        let args = vec![stamps(), constant(&Str, s("yyyy"))];
+        let (out, e) = call_operands("FORMAT_TIMESTAMP", &[Timestamp, Str], args, 3);
+        assert_eq!((out, e.errors), (vec![s("2020"), N, s("1970")], vec![]));
+        // The NULL row stays quiet even though the pattern is bad.
+        let args = vec![stamps(), constant(&Str, s("yyyy'"))];
+        let (out, e) = call_operands("FORMAT_TIMESTAMP", &[Timestamp, Str], args, 3);
+        assert_eq!(out, vec![N; 3]);
+        assert_eq!(e.errors.iter().map(|(row, _)| *row).collect::<Vec<_>>(), vec![0, 2]);
+        let texts = column(&Str, vec![s("01:02"), s("bad"), N]);
+        let (out, e) = call_operands("PARSE_TIME", &[Str, Str], vec![texts, constant(&Str, s("HH:mm"))], 3);
+        assert_eq!(out, vec![Value::Time(3_720_000), N, N]);
+        assert_eq!(e.errors.len(), 1);
+        let args = vec![
+            constant(&Str, s("HOURS")),
+            column(&Int, vec![Value::Int(1), Value::Int(-1), N]),
+            constant(&Time, Value::Time(0)),
+        ];
+        let (out, _) = call_operands("TIMEADD", &[Str, Int, Time], args, 3);
+        assert_eq!(out, vec![Value::Time(3_600_000), Value::Time(23 * 3_600_000), N]);
+        let args = vec![column(&Timestamp, vec![Value::Timestamp(T), N])];
+        let (out, _) = call_operands("UNIX_TIMESTAMP", &[Timestamp], args, 2);
+        assert_eq!(out, vec![Value::BigInt(T), N]);
     }
 
     #[test]

@@ -3,15 +3,15 @@
 //! Paths use ksqlDB's JSONPath subset: `$`, then `.name`, `['name']`, `["name"]` or
 //! `[index]` steps. Text that is not JSON is a per-row error, as in ksqlDB.
 
-use std::fmt::Write as _;
-
-use base64::Engine as _;
+use arrow_schema::DataType as ArrowType;
+use serde::de::IgnoredAny;
 use serde_json::Value as Json;
-use wasp_sql::value::format_double;
-use wasp_sql::{DataType, Value};
+use wasp_sql::DataType;
 
-use super::{check_args, is_orderable, reject, text, Builtin, Compiled};
-use crate::udf::{per_row, per_row_strict};
+use super::{check_args, each_row, is_orderable, reject, Builtin, Compiled};
+use crate::columnar::operand::Typed;
+use crate::columnar::Operand;
+use crate::formats::{json, Cells};
 
 const S: DataType = DataType::String;
 
@@ -76,118 +76,28 @@ fn extract<'a>(mut node: &'a Json, steps: &[String]) -> Option<&'a Json> {
     Some(node)
 }
 
-/// The text ksqlDB gives a JSON node: strings unquoted, everything else as JSON.
-fn node_text(node: &Json) -> String {
-    match node {
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
+/// Whether row `row` of `needle` equals a JSON node, for JSON_ARRAY_CONTAINS: NULL
+/// matches `null`, numbers compare as numbers (integers with integers).
+fn matches_json(needle: &Operand, row: usize, node: &Json) -> bool {
+    if needle.is_null(row) {
+        return node.is_null();
     }
-}
-
-fn quote(s: &str, out: &mut String) {
-    out.push_str(&Json::String(s.to_string()).to_string());
-}
-
-/// Writes a value as JSON the way ksqlDB's TO_JSON_STRING does: temporal values as ISO
-/// text, bytes as base64, map and struct keys sorted.
-fn write_json(v: &Value, t: &DataType, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
+    match (needle.data_type(), node) {
+        (ArrowType::Boolean, Json::Bool(b)) => needle.bools().get(row) == Some(*b),
+        (ArrowType::Utf8, Json::String(b)) => needle.strs().get(row) == Some(b.as_str()),
+        (ArrowType::Int32 | ArrowType::Int64, Json::Number(n)) => {
+            n.as_i64().is_some() && n.as_i64() == needle.ints().get(row)
         }
-        Value::BigInt(i) => {
-            let _ = write!(out, "{i}");
+        (ArrowType::Float64 | ArrowType::Decimal128(..), Json::Number(n)) => {
+            !n.is_i64() && n.as_f64().is_some() && n.as_f64() == needle.nums().get(row)
         }
-        Value::Double(d) if d.is_finite() => out.push_str(&format_double(*d)),
-        Value::Double(d) => quote(&format_double(*d), out),
-        Value::Decimal(d) => {
-            let _ = write!(out, "{d}");
-        }
-        Value::String(s) => quote(s, out),
-        Value::Bytes(b) => quote(&base64::engine::general_purpose::STANDARD.encode(b), out),
-        Value::Timestamp(ms) => match chrono::DateTime::from_timestamp_millis(*ms) {
-            Some(dt) => quote(&dt.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(), out),
-            None => {
-                let _ = write!(out, "{ms}");
-            }
-        },
-        Value::Date(days) => {
-            match chrono::NaiveDate::default().checked_add_signed(chrono::Duration::days(i64::from(*days))) {
-                Some(d) => quote(&d.format("%Y-%m-%d").to_string(), out),
-                None => {
-                    let _ = write!(out, "{days}");
-                }
-            }
-        }
-        Value::Time(ms) => {
-            let ms = *ms;
-            let (h, m, s, frac) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-            let text =
-                if frac == 0 { format!("{h:02}:{m:02}:{s:02}") } else { format!("{h:02}:{m:02}:{s:02}.{frac:03}") };
-            quote(&text, out);
-        }
-        Value::Array(items) => {
-            let elem = match t {
-                DataType::Array(e) => (**e).clone(),
-                _ => DataType::Null,
-            };
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(item, &elem, out);
-            }
-            out.push(']');
-        }
-        Value::Map(entries) => {
-            let vt = match t {
-                DataType::Map(_, v) => (**v).clone(),
-                _ => DataType::Null,
-            };
-            let mut sorted: Vec<(String, &Value)> =
-                entries.iter().map(|(k, v)| (k.as_str().map_or_else(|| k.to_string(), str::to_string), v)).collect();
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
-            write_object(sorted.into_iter().map(|(k, v)| (k, v, vt.clone())), out);
-        }
-        Value::Struct(fields) => {
-            let types: Vec<(String, DataType)> = match t {
-                DataType::Struct(fs) => fs.iter().map(|f| (f.name.clone(), f.data_type.clone())).collect(),
-                _ => (0..fields.len()).map(|i| (format!("F{i}"), DataType::Null)).collect(),
-            };
-            let mut named: Vec<(String, &Value, DataType)> =
-                types.into_iter().zip(fields.iter()).map(|((n, t), v)| (n, v, t)).collect();
-            named.sort_by(|a, b| a.0.cmp(&b.0));
-            write_object(named.into_iter(), out);
-        }
-    }
-}
-
-fn write_object<'a>(fields: impl Iterator<Item = (String, &'a Value, DataType)>, out: &mut String) {
-    out.push('{');
-    for (i, (k, v, t)) in fields.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        quote(&k, out);
-        out.push(':');
-        write_json(v, &t, out);
-    }
-    out.push('}');
-}
-
-/// A SQL value as a JSON value, for JSON_ARRAY_CONTAINS.
-fn matches_json(v: &Value, node: &Json) -> bool {
-    match (v, node) {
-        (Value::Null, Json::Null) => true,
-        (Value::Boolean(a), Json::Bool(b)) => a == b,
-        (Value::String(a), Json::String(b)) => **a == *b,
-        (Value::Int(_) | Value::BigInt(_), Json::Number(n)) => n.as_i64() == v.as_i64(),
-        (Value::Double(_) | Value::Decimal(_), Json::Number(n)) => n.as_f64() == v.as_f64() && !n.is_i64(),
         _ => false,
     }
+}
+
+/// Parses row `row` of a JSON text column.
+fn doc(strs: &Typed<'_, arrow_array::StringArray>, row: usize) -> Result<Option<Json>, String> {
+    strs.get(row).map(parse_json).transpose()
 }
 
 pub(super) const FUNCTIONS: &[Builtin] = &[
@@ -199,11 +109,19 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         return_type: |args| check_args("EXTRACTJSONFIELD", args, &[S, S]).map(|_| S),
         eval: |args| {
             let mut paths = Compiled::new(parse_path);
-            Ok(per_row_strict(args, |row| {
-                let steps = paths.get(text(&row[1])?)?;
-                let doc = parse_json(text(&row[0])?)?;
-                Ok(extract(&doc, steps).map_or(Value::Null, |n| Value::string(&node_text(n))))
-            }))
+            let (json, path) = (args.args[0].strs(), args.args[1].strs());
+            each_row(args, |row, out| {
+                let (Some(text), Some(path)) = (json.get(row), path.get(row)) else { return Ok(()) };
+                let steps = paths.get(path)?;
+                let doc = parse_json(text)?;
+                if let Some(n) = extract(&doc, steps) {
+                    match n {
+                        Json::String(s) => out.push_str(s),
+                        other => out.push_str(&other.to_string()),
+                    }
+                }
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -213,9 +131,11 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["IS_JSON_STRING(json STRING) -> BOOLEAN"],
         return_type: |args| check_args("IS_JSON_STRING", args, &[S]).map(|_| DataType::Boolean),
         eval: |args| {
-            Ok(per_row(args, |row| {
-                Ok(Value::Boolean(row[0].as_str().is_some_and(|s| serde_json::from_str::<Json>(s).is_ok())))
-            }))
+            let json = args.args[0].strs();
+            each_row(args, |row, out| {
+                out.push_bool(json.get(row).is_some_and(|s| serde_json::from_str::<IgnoredAny>(s).is_ok()));
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -225,12 +145,13 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["JSON_ARRAY_LENGTH(json STRING) -> INT"],
         return_type: |args| check_args("JSON_ARRAY_LENGTH", args, &[S]).map(|_| DataType::Int),
         eval: |args| {
-            Ok(per_row_strict(args, |row| {
-                Ok(match parse_json(text(&row[0])?)? {
-                    Json::Array(items) => Value::Int(i32::try_from(items.len()).unwrap_or(i32::MAX)),
-                    _ => Value::Null,
-                })
-            }))
+            let json = args.args[0].strs();
+            each_row(args, |row, out| {
+                if let Some(Json::Array(items)) = doc(&json, row)? {
+                    out.push_i32(i32::try_from(items.len()).unwrap_or(i32::MAX));
+                }
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -240,12 +161,16 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["JSON_KEYS(json STRING) -> ARRAY<STRING>"],
         return_type: |args| check_args("JSON_KEYS", args, &[S]).map(|_| DataType::Array(Box::new(S))),
         eval: |args| {
-            Ok(per_row_strict(args, |row| {
-                Ok(match parse_json(text(&row[0])?)? {
-                    Json::Object(map) => Value::Array(map.keys().map(|k| Value::string(k)).collect()),
-                    _ => Value::Null,
-                })
-            }))
+            let json = args.args[0].strs();
+            each_row(args, |row, out| {
+                if let Some(Json::Object(map)) = doc(&json, row)? {
+                    if let Some(items) = out.list_items() {
+                        map.keys().for_each(|k| items.push_str(k));
+                    }
+                    out.close_list();
+                }
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -255,14 +180,19 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["JSON_RECORDS(json STRING) -> MAP<STRING, STRING>"],
         return_type: |args| check_args("JSON_RECORDS", args, &[S]).map(|_| DataType::Map(Box::new(S), Box::new(S))),
         eval: |args| {
-            Ok(per_row_strict(args, |row| {
-                Ok(match parse_json(text(&row[0])?)? {
-                    Json::Object(map) => {
-                        Value::Map(map.iter().map(|(k, v)| (Value::string(k), Value::string(&v.to_string()))).collect())
+            let json = args.args[0].strs();
+            each_row(args, |row, out| {
+                if let Some(Json::Object(map)) = doc(&json, row)? {
+                    if let Some((keys, values)) = out.map_entries() {
+                        for (k, v) in &map {
+                            keys.push_str(k);
+                            values.push_str(&v.to_string());
+                        }
                     }
-                    _ => Value::Null,
-                })
-            }))
+                    out.close_map();
+                }
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -272,12 +202,16 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["JSON_ITEMS(json STRING) -> ARRAY<STRING>"],
         return_type: |args| check_args("JSON_ITEMS", args, &[S]).map(|_| DataType::Array(Box::new(S))),
         eval: |args| {
-            Ok(per_row_strict(args, |row| {
-                Ok(match parse_json(text(&row[0])?)? {
-                    Json::Array(items) => Value::Array(items.iter().map(|v| Value::string(&v.to_string())).collect()),
-                    _ => Value::Null,
-                })
-            }))
+            let json = args.args[0].strs();
+            each_row(args, |row, out| {
+                if let Some(Json::Array(elements)) = doc(&json, row)? {
+                    if let Some(items) = out.list_items() {
+                        elements.iter().for_each(|v| items.push_str(&v.to_string()));
+                    }
+                    out.close_list();
+                }
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -293,8 +227,12 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             }
         },
         eval: |args| {
-            Ok(per_row_strict(args, |row| {
-                let nodes = row.iter().map(|v| parse_json(text(v)?)).collect::<Result<Vec<_>, _>>()?;
+            let inputs: Vec<_> = args.args.iter().map(Operand::strs).collect();
+            each_row(args, |row, out| {
+                let Some(texts) = inputs.iter().map(|s| s.get(row)).collect::<Option<Vec<&str>>>() else {
+                    return Ok(());
+                };
+                let nodes = texts.into_iter().map(parse_json).collect::<Result<Vec<_>, _>>()?;
                 let result = if nodes.iter().all(Json::is_object) {
                     let mut merged = serde_json::Map::new();
                     for n in nodes {
@@ -313,8 +251,9 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
                     }
                     Json::Array(all)
                 };
-                Ok(Value::string(&result.to_string()))
-            }))
+                out.push_str(&result.to_string());
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -327,13 +266,15 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             _ => Err(reject("JSON_ARRAY_CONTAINS", args, &["JSON_ARRAY_CONTAINS(STRING, T)"])),
         },
         eval: |args| {
-            Ok(per_row(args, |row| {
-                let Some(json) = row[0].as_str() else { return Ok(Value::Boolean(false)) };
-                Ok(Value::Boolean(match serde_json::from_str::<Json>(json) {
-                    Ok(Json::Array(items)) => items.iter().any(|n| matches_json(&row[1], n)),
+            let (json, needle) = (args.args[0].strs(), &args.args[1]);
+            each_row(args, |row, out| {
+                let found = match json.get(row).map(serde_json::from_str::<Json>) {
+                    Some(Ok(Json::Array(items))) => items.iter().any(|n| matches_json(needle, row, n)),
                     _ => false,
-                }))
-            }))
+                };
+                out.push_bool(found);
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -346,12 +287,15 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             _ => Err(reject("TO_JSON_STRING", args, &["TO_JSON_STRING(T)"])),
         },
         eval: |args| {
-            let t = args.arg_types.first().cloned().unwrap_or(DataType::Null);
-            Ok(per_row(args, |row| {
-                let mut out = String::new();
-                write_json(&row[0], &t, &mut out);
-                Ok(Value::string(&out))
-            }))
+            let Some(input) = args.args.first() else { return Ok(args.null_output()) };
+            let cells = Cells::new(input.array().as_ref());
+            let mut buf = Vec::new();
+            each_row(args, |row, out| {
+                buf.clear();
+                json::write_cell(&mut buf, &cells, input.index(row), json::Style::FUNCTION);
+                out.push_str(&String::from_utf8_lossy(&buf));
+                Ok(())
+            })
         },
     },
 ];

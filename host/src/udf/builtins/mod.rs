@@ -1,8 +1,9 @@
 //! The built-in scalar functions, one file per family.
 //!
 //! Each function is a [`Builtin`]: a name, its documented signatures, a type rule
-//! the planner calls, and a batched body. Most bodies use [`per_row_strict`], which
-//! returns NULL for NULL input the way ksqlDB's functions do.
+//! the planner calls, and a batched body over Arrow arrays. Most bodies downcast their
+//! operands once and run [`each_row`], returning NULL for NULL input the way ksqlDB's
+//! functions do.
 
 mod collections;
 mod datetime;
@@ -14,8 +15,7 @@ mod string;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use wasp_sql::value::Decimal;
-use wasp_sql::{DataType, Value};
+use wasp_sql::DataType;
 
 use arrow_array::ArrayRef;
 
@@ -173,77 +173,6 @@ pub fn is_orderable(t: &DataType) -> bool {
             | DataType::Time
             | DataType::Null
     )
-}
-
-/// Converts a value that the planner let through with implicit widening to the
-/// declared type `to` (INT -> BIGINT -> DECIMAL -> DOUBLE, element-wise in containers).
-/// Values that already fit, and values of unrelated types, are returned unchanged.
-pub fn coerce(v: Value, to: &DataType) -> Value {
-    match (v, to) {
-        (Value::Int(i), DataType::BigInt) => Value::BigInt(i64::from(i)),
-        (v @ (Value::Int(_) | Value::BigInt(_) | Value::Decimal(_)), DataType::Double) => {
-            Value::Double(v.as_f64().unwrap_or(f64::NAN))
-        }
-        (v @ (Value::Int(_) | Value::BigInt(_)), DataType::Decimal { scale, .. }) => {
-            let d = Decimal::from_i64(v.as_i64().unwrap_or_default());
-            d.rescale(*scale).map(Value::Decimal).unwrap_or(v)
-        }
-        (Value::Decimal(d), DataType::Decimal { scale, .. }) if d.scale != *scale => {
-            d.rescale(*scale).map(Value::Decimal).unwrap_or(Value::Decimal(d))
-        }
-        (Value::Array(items), DataType::Array(e)) => Value::Array(items.into_iter().map(|i| coerce(i, e)).collect()),
-        (Value::Map(entries), DataType::Map(k, val)) => {
-            Value::Map(entries.into_iter().map(|(a, b)| (coerce(a, k), coerce(b, val))).collect())
-        }
-        (v, _) => v,
-    }
-}
-
-/// SQL equality where `NULL` equals `NULL` (set operations on arrays, `FIELD`...).
-pub fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Null, Value::Null) => true,
-        (Value::Null, _) | (_, Value::Null) => false,
-        _ => a.sql_cmp(b) == Some(std::cmp::Ordering::Equal) || a == b,
-    }
-}
-
-/// Reads a `STRING` argument.
-pub fn text(v: &Value) -> Result<&str, String> {
-    v.as_str().ok_or_else(|| format!("expected a STRING, got {v:?}"))
-}
-
-/// Reads an integer argument of any width.
-pub fn int(v: &Value) -> Result<i64, String> {
-    v.as_i64().ok_or_else(|| format!("expected an integer, got {v:?}"))
-}
-
-/// Reads an `INT` argument (a wider value is out of range, not a type error).
-pub fn int32(v: &Value) -> Result<i32, String> {
-    i32::try_from(int(v)?).map_err(|_| format!("{v:?} is out of range for INTEGER"))
-}
-
-/// Reads a numeric argument as a double.
-pub fn float(v: &Value) -> Result<f64, String> {
-    v.as_f64().ok_or_else(|| format!("expected a number, got {v:?}"))
-}
-
-/// Reads a numeric argument as a decimal (integers widen exactly).
-pub fn decimal(v: &Value) -> Result<Decimal, String> {
-    match v {
-        Value::Decimal(d) => Ok(*d),
-        Value::Int(_) | Value::BigInt(_) => Ok(Decimal::from_i64(v.as_i64().unwrap_or_default())),
-        Value::Double(f) => Decimal::parse(&f.to_string()).ok_or_else(|| format!("{f} is not a decimal")),
-        _ => Err(format!("expected a DECIMAL, got {v:?}")),
-    }
-}
-
-/// Reads a `BYTES` argument.
-pub fn bytes(v: &Value) -> Result<&[u8], String> {
-    match v {
-        Value::Bytes(b) => Ok(b),
-        _ => Err(format!("expected BYTES, got {v:?}")),
-    }
 }
 
 /// A per-batch memo of compiled arguments (regular expressions, date patterns) keyed

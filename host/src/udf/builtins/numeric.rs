@@ -1,12 +1,32 @@
 //! Numeric functions. Integer and decimal inputs keep their type where ksqlDB keeps it
 //! (`ABS(INT)` is an `INT`); everything else computes in `DOUBLE`. Rounding follows
 //! ksqlDB, which follows Java's `Math.round`: halves round towards positive infinity.
+//!
+//! Bodies work on whole columns: Arrow's `unary` and `binary` kernels where a function
+//! is one infallible operation per value (ABS, CEIL, FLOOR, SIGN, the DOUBLE functions),
+//! typed loops over native values (`f64`, `i64`, unscaled `i128`) elsewhere. A constant
+//! argument is computed once rather than once per row, and ROUND and TRUNC work out
+//! their powers of ten once per batch when the number of places is a constant.
 
+use std::cmp::Ordering;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use arrow_arith::arity::{binary, unary};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    ArrowPrimitiveType, Date32Type, Decimal128Type, Float64Type, Int32Type, Int64Type, Time32MillisecondType,
+};
+use arrow_array::{new_null_array, Array, ArrayRef, Decimal128Array, Float64Array, PrimitiveArray};
+use arrow_buffer::{BooleanBufferBuilder, NullBuffer};
+use arrow_schema::DataType as ArrowType;
 use wasp_sql::value::Decimal;
-use wasp_sql::{DataType, Value};
+use wasp_sql::DataType;
 
-use super::{check_args, check_variants, coerce, common_of, decimal, float, int, is_orderable, reject, text, Builtin};
-use crate::udf::{per_row, per_row_strict};
+use super::{check_args, check_variants, common_of, each_row, is_orderable, reject, Builtin};
+use crate::columnar::operand::{arc, Ints};
+use crate::columnar::{to_arrow, Operand};
+use crate::udf::{RowErrors, ScalarArgs, UdfError};
 
 const D: DataType = DataType::Double;
 const I: DataType = DataType::Int;
@@ -23,6 +43,19 @@ enum Mode {
     Floor,
 }
 
+/// The quotient `q` of `unscaled / factor` (remainder `r`) moved to where `mode` rounds.
+#[inline]
+fn round_quotient(unscaled: i128, q: i128, r: i128, factor: i128, mode: Mode) -> i128 {
+    let half = || r.unsigned_abs().saturating_mul(2).cmp(&factor.unsigned_abs());
+    match mode {
+        Mode::Down => q,
+        Mode::Ceiling => q + i128::from(r > 0),
+        Mode::Floor => q - i128::from(r < 0),
+        Mode::HalfUp if unscaled > 0 => q + i128::from(half().is_ge()),
+        Mode::HalfUp => q - i128::from(half().is_gt()),
+    }
+}
+
 /// `d` rounded to `places` digits after the point (negative: before it), at scale
 /// `max(places, 0)`; `d` itself when it has no more digits than that.
 fn round_decimal(d: Decimal, places: i32, mode: Mode) -> Option<Decimal> {
@@ -36,14 +69,7 @@ fn round_decimal(d: Decimal, places: i32, mode: Mode) -> Option<Decimal> {
         // Every digit goes: the quotient is 0 and the remainder all of it.
         None => (0, d.unscaled, i128::MAX),
     };
-    let half = |r: i128| r.unsigned_abs().saturating_mul(2).cmp(&factor.unsigned_abs());
-    let q = match mode {
-        Mode::Down => q,
-        Mode::Ceiling => q + i128::from(r > 0),
-        Mode::Floor => q - i128::from(r < 0),
-        Mode::HalfUp if d.unscaled > 0 => q + i128::from(half(r).is_ge()),
-        Mode::HalfUp => q - i128::from(half(r).is_gt()),
-    };
+    let q = round_quotient(d.unscaled, q, r, factor, mode);
     if places >= 0 {
         Some(Decimal::new(q, places as u8))
     } else {
@@ -52,36 +78,118 @@ fn round_decimal(d: Decimal, places: i32, mode: Mode) -> Option<Decimal> {
     }
 }
 
+/// Why a decimal could not be rounded.
+#[derive(Debug)]
+enum RoundError {
+    /// Rounding itself overflowed.
+    Rounding,
+    /// The rounded value (this one) does not fit the result's scale.
+    Fitting(Decimal),
+}
+
+/// What [`DecimalRounding::apply`] does, worked out once.
+#[derive(Clone, Copy, Debug)]
+enum Plan {
+    /// The value is already at the result scale with no digit to drop.
+    Keep,
+    /// Divide by `factor`, round the quotient, multiply by `back`: the result at the
+    /// output scale.
+    Divide { factor: i128, back: i128 },
+    /// [`round_decimal`], then `rescale`.
+    General,
+}
+
+/// Rounds unscaled values of scale `in_scale` to `places` digits and puts the result at
+/// `out_scale` (the scale of the return type): [`round_decimal`] then `rescale`, with
+/// the powers of ten computed once.
+#[derive(Clone, Copy, Debug)]
+struct DecimalRounding {
+    mode: Mode,
+    in_scale: u8,
+    places: i32,
+    out_scale: u8,
+    plan: Plan,
+}
+
+impl DecimalRounding {
+    fn new(mode: Mode, in_scale: u8, places: i32, out_scale: u8) -> DecimalRounding {
+        let pow10 = |digits: i32| u32::try_from(digits).ok().and_then(|d| 10i128.checked_pow(d));
+        let plan = if places >= i32::from(in_scale) {
+            if out_scale == in_scale {
+                Plan::Keep
+            } else {
+                Plan::General
+            }
+        } else {
+            match (pow10(i32::from(in_scale) - places), pow10(i32::from(out_scale) - places)) {
+                (Some(factor), Some(back)) => Plan::Divide { factor, back },
+                _ => Plan::General,
+            }
+        };
+        DecimalRounding { mode, in_scale, places, out_scale, plan }
+    }
+
+    #[inline]
+    fn apply(&self, v: i128) -> Result<i128, RoundError> {
+        match self.plan {
+            Plan::Keep => Ok(v),
+            Plan::Divide { factor, back } => {
+                let q = round_quotient(v, v / factor, v % factor, factor, self.mode);
+                match q.checked_mul(back) {
+                    Some(r) => Ok(r),
+                    // Overflowed: the general route says at which step.
+                    None => self.general(v),
+                }
+            }
+            Plan::General => self.general(v),
+        }
+    }
+
+    fn general(&self, v: i128) -> Result<i128, RoundError> {
+        let r = round_decimal(Decimal::new(v, self.in_scale), self.places, self.mode).ok_or(RoundError::Rounding)?;
+        r.rescale(self.out_scale).map(|d| d.unscaled).ok_or(RoundError::Fitting(r))
+    }
+}
+
+/// Where the binary fast path of [`round_double`] is exact: below 2^31 a double's
+/// error is far smaller than the 1e-6 margin kept from a rounding boundary.
+const FAST_LIMIT: f64 = 2_147_483_648.0;
+
 /// Rounds a double through its shortest decimal representation, as ksqlDB does with
-/// `BigDecimal.valueOf(double)`.
-fn round_double(v: f64, places: i32, mode: Mode) -> f64 {
+/// `BigDecimal.valueOf(double)`. `m` is `10^places`; `scratch` holds the decimal text
+/// when the exact route is taken.
+fn round_double(v: f64, places: i32, m: f64, mode: Mode, scratch: &mut String) -> f64 {
     if !v.is_finite() {
         return v;
     }
     // Fast path: away from a rounding boundary, binary arithmetic rounds the same way
-    // the decimal text does. Only near a boundary (x.5 at the last place, where the
-    // double's binary value and its shortest decimal text may disagree) is the exact
-    // decimal route taken.
-    if (0..=15).contains(&places) && v.abs() < 1e15 {
-        let m = 10f64.powi(places);
+    // the decimal text does. Only near a boundary (x.5 at the last place for HALF_UP,
+    // a whole number for the directed modes, where the double's binary value and its
+    // shortest decimal text may fall on either side) is the exact decimal route taken.
+    if (0..=15).contains(&places) {
         let x = v * m;
-        let frac = x - x.floor();
-        let near_half = (frac - 0.5).abs() < 1e-6;
-        let near_whole = !(1e-6..=1.0 - 1e-6).contains(&frac);
-        if !near_half && !near_whole {
-            let r = match mode {
-                Mode::HalfUp => x.round(),
-                Mode::Down => x.trunc(),
-                Mode::Ceiling => x.ceil(),
-                Mode::Floor => x.floor(),
-            };
-            return r / m;
+        if x.abs() < FAST_LIMIT {
+            let frac = x - x.floor();
+            let near_half = (frac - 0.5).abs() < 1e-6;
+            let near_whole = !(1e-6..=1.0 - 1e-6).contains(&frac);
+            if !near_half && (mode == Mode::HalfUp || !near_whole) {
+                let r = match mode {
+                    Mode::HalfUp => x.round(),
+                    Mode::Down => x.trunc(),
+                    Mode::Ceiling => x.ceil(),
+                    Mode::Floor => x.floor(),
+                };
+                // `+ 0.0` turns -0.0 into 0.0, as the decimal route (and Java) gives.
+                return r / m + 0.0;
+            }
         }
     }
-    match Decimal::parse(&format!("{v}")).and_then(|d| round_decimal(d, places, mode)) {
+    scratch.clear();
+    // Writing to a String cannot fail.
+    let _ = write!(scratch, "{v}");
+    match Decimal::parse(scratch).and_then(|d| round_decimal(d, places, mode)) {
         Some(d) => d.to_f64(),
         None => {
-            let m = 10f64.powi(places);
             let x = v * m;
             let r = match mode {
                 Mode::HalfUp => java_round(x) as f64,
@@ -136,30 +244,142 @@ fn round_type(name: &str, args: &[DataType]) -> Result<DataType, String> {
     }
 }
 
-/// The body shared by ROUND and TRUNC.
-fn round_row(row: &[Value], arg: &DataType, ret: &DataType, mode: Mode) -> Result<Value, String> {
-    let places = match row.get(1) {
-        Some(p) => i32::try_from(int(p)?).map_err(|_| format!("{p:?} decimal places is out of range"))?,
-        None => 0,
-    };
-    match ret {
-        DataType::BigInt => match arg {
-            DataType::Double => {
-                let v = float(&row[0])?;
-                Ok(Value::BigInt(if mode == Mode::HalfUp { java_round(v) } else { v as i64 }))
-            }
-            _ => Ok(Value::BigInt(int(&row[0])?)),
-        },
-        DataType::Double => Ok(Value::Double(round_double(float(&row[0])?, places, mode))),
-        DataType::Decimal { scale, .. } => {
-            let d = decimal(&row[0])?;
-            let r =
-                round_decimal(d, places, mode).ok_or_else(|| format!("{d} rounded to {places} places overflows"))?;
-            // ksqlDB keeps the declared scale of the result type.
-            r.rescale(*scale).map(Value::Decimal).ok_or_else(|| format!("{r} does not fit {ret}"))
+fn failed(function: &str, message: impl Into<String>) -> UdfError {
+    UdfError::Failed { function: function.to_string(), message: message.into() }
+}
+
+/// An all-NULL column of `t`.
+fn null_column(t: &DataType, rows: usize) -> ArrayRef {
+    new_null_array(&to_arrow(t), rows)
+}
+
+/// A constant's value, `None` when NULL.
+#[inline]
+fn first<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>) -> Option<T::Native> {
+    (!a.is_empty() && a.is_valid(0)).then(|| a.value(0))
+}
+
+/// `f` applied to every value of `op`, a column or constant of Arrow type `I`: Arrow's
+/// `unary` kernel over a column (NULLs kept), one call for a constant. `None` when `op`
+/// is of another type (a `NULL` literal).
+fn map_unary<I, O>(op: &Operand, rows: usize, f: impl Fn(I::Native) -> O::Native) -> Option<PrimitiveArray<O>>
+where
+    I: ArrowPrimitiveType,
+    O: ArrowPrimitiveType,
+{
+    let a = op.array().as_primitive_opt::<I>()?;
+    Some(if !op.is_scalar() {
+        unary(a, f)
+    } else {
+        match first(a) {
+            Some(v) => PrimitiveArray::from_value(f(v), rows),
+            None => PrimitiveArray::new_null(rows),
         }
-        other => Err(format!("internal: unexpected return type {other}")),
+    })
+}
+
+/// A typed loop over `op`, a column or constant of Arrow type `I`: `f(row, value)` for
+/// every non-NULL row gives the result, `Ok(None)` for NULL; an `Err` makes the row
+/// NULL and goes to `errors`. `None` when `op` is of another type (a `NULL` literal).
+fn try_map<I, O>(
+    op: &Operand,
+    rows: usize,
+    errors: &mut RowErrors,
+    mut f: impl FnMut(usize, I::Native) -> Result<Option<O::Native>, String>,
+) -> Option<PrimitiveArray<O>>
+where
+    I: ArrowPrimitiveType,
+    O: ArrowPrimitiveType,
+{
+    let a = op.array().as_primitive_opt::<I>()?;
+    let scalar = op.is_scalar();
+    let mut values: Vec<O::Native> = Vec::with_capacity(rows);
+    let mut valid = BooleanBufferBuilder::new(rows);
+    for row in 0..rows {
+        let i = if scalar { 0 } else { row };
+        let result = if i < a.len() && a.is_valid(i) { f(row, a.value(i)) } else { Ok(None) };
+        match result {
+            Ok(Some(v)) => {
+                values.push(v);
+                valid.append(true);
+            }
+            Ok(None) => {
+                values.push(O::Native::default());
+                valid.append(false);
+            }
+            Err(e) => {
+                errors.push(row, e);
+                values.push(O::Native::default());
+                valid.append(false);
+            }
+        }
     }
+    let nulls = NullBuffer::new(valid.finish());
+    Some(PrimitiveArray::new(values.into(), (nulls.null_count() > 0).then_some(nulls)))
+}
+
+/// A decimal column at the precision and scale of `ret`.
+fn decimal_column(function: &str, a: Decimal128Array, ret: &DataType) -> Result<ArrayRef, UdfError> {
+    match to_arrow(ret) {
+        ArrowType::Decimal128(p, s) => {
+            a.with_precision_and_scale(p, s).map(arc).map_err(|e| failed(function, format!("internal: {e}")))
+        }
+        other => Err(failed(function, format!("internal: {other} is not a decimal type"))),
+    }
+}
+
+/// `op`'s values as doubles, widened once per batch the way `Value::as_f64` widens
+/// (`None` for a `NULL` literal). A DOUBLE column is shared, not copied.
+fn doubles(op: &Operand) -> Option<Float64Array> {
+    let a = op.array();
+    Some(match a.data_type() {
+        ArrowType::Float64 => a.as_primitive::<Float64Type>().clone(),
+        ArrowType::Int32 => unary(a.as_primitive::<Int32Type>(), f64::from),
+        ArrowType::Int64 => unary(a.as_primitive::<Int64Type>(), |v| v as f64),
+        ArrowType::Decimal128(_, s) => {
+            let f = 10f64.powi(i32::from(*s));
+            unary(a.as_primitive::<Decimal128Type>(), move |v| v as f64 / f)
+        }
+        _ => return None,
+    })
+}
+
+/// A DOUBLE function of one DOUBLE argument (any numeric type widens).
+fn double_unary(args: ScalarArgs<'_>, f: impl Fn(f64) -> f64) -> Result<ArrayRef, UdfError> {
+    let (op, rows) = (&args.args[0], args.rows);
+    let Some(a) = doubles(op) else { return Ok(args.null_output()) };
+    let out = if !op.is_scalar() {
+        unary(&a, f)
+    } else {
+        match first(&a) {
+            Some(v) => Float64Array::from_value(f(v), rows),
+            None => Float64Array::new_null(rows),
+        }
+    };
+    Ok(Arc::new(out))
+}
+
+/// A DOUBLE function of two DOUBLE arguments: Arrow's `binary` kernel over two
+/// columns, `unary` with a constant on one side.
+fn double_binary(function: &str, args: ScalarArgs<'_>, f: impl Fn(f64, f64) -> f64) -> Result<ArrayRef, UdfError> {
+    let (x, y, rows) = (&args.args[0], &args.args[1], args.rows);
+    let (Some(a), Some(b)) = (doubles(x), doubles(y)) else { return Ok(args.null_output()) };
+    let out = match (x.is_scalar(), y.is_scalar()) {
+        (false, false) => binary(&a, &b, f).map_err(|e| failed(function, format!("internal: {e}")))?,
+        (true, false) => match first(&a) {
+            Some(u) => unary(&b, |v| f(u, v)),
+            None => Float64Array::new_null(rows),
+        },
+        (false, true) => match first(&b) {
+            Some(v) => unary(&a, |u| f(u, v)),
+            None => Float64Array::new_null(rows),
+        },
+        (true, true) => match (first(&a), first(&b)) {
+            (Some(u), Some(v)) => Float64Array::from_value(f(u, v), rows),
+            _ => Float64Array::new_null(rows),
+        },
+    };
+    Ok(Arc::new(out))
 }
 
 /// A type-preserving unary numeric function (ABS, CEIL, FLOOR).
@@ -180,19 +400,207 @@ fn same_numeric(name: &str, args: &[DataType]) -> Result<DataType, String> {
     }
 }
 
-fn ceil_floor(row: &[Value], ret: &DataType, mode: Mode) -> Result<Value, String> {
-    Ok(match ret {
-        DataType::Int | DataType::BigInt => coerce(row[0].clone(), ret),
-        DataType::Decimal { scale, .. } => {
-            let d = decimal(&row[0])?;
-            let r = round_decimal(d, 0, mode).and_then(|r| r.rescale(*scale));
-            Value::Decimal(r.ok_or_else(|| format!("{d} overflows {ret}"))?)
+/// ABS: Java's wrapping `Math.abs` for integers (`ABS` of the smallest INT is itself).
+fn abs(args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError> {
+    let (op, rows, ret) = (&args.args[0], args.rows, args.return_type);
+    let out = match op.data_type() {
+        ArrowType::Int32 => map_unary::<Int32Type, Int32Type>(op, rows, i32::wrapping_abs).map(arc),
+        ArrowType::Int64 => map_unary::<Int64Type, Int64Type>(op, rows, i64::wrapping_abs).map(arc),
+        ArrowType::Float64 => map_unary::<Float64Type, Float64Type>(op, rows, f64::abs).map(arc),
+        ArrowType::Decimal128(..) => match map_unary::<Decimal128Type, Decimal128Type>(op, rows, i128::wrapping_abs) {
+            Some(a) => Some(decimal_column("ABS", a, ret)?),
+            None => None,
+        },
+        _ => None,
+    };
+    Ok(out.unwrap_or_else(|| args.null_output()))
+}
+
+/// CEIL and FLOOR: integers as they are, doubles through `f64::ceil` / `floor`,
+/// decimals rounded to a whole number at their own scale.
+fn ceil_floor(args: ScalarArgs<'_>, mode: Mode, function: &str) -> Result<ArrayRef, UdfError> {
+    let ScalarArgs { args: ops, rows, return_type: ret, errors, .. } = args;
+    let op = &ops[0];
+    match op.data_type() {
+        ArrowType::Int32 | ArrowType::Int64 if *op.data_type() == to_arrow(ret) => Ok(op.to_array(rows)),
+        ArrowType::Float64 => {
+            let f = if mode == Mode::Ceiling { f64::ceil } else { f64::floor };
+            Ok(map_unary::<Float64Type, Float64Type>(op, rows, f).map_or_else(|| null_column(ret, rows), arc))
         }
-        _ => {
-            let v = float(&row[0])?;
-            Value::Double(if mode == Mode::Ceiling { v.ceil() } else { v.floor() })
+        ArrowType::Decimal128(_, s) => {
+            let scale = (*s).max(0) as u8;
+            let out_scale = match ret {
+                DataType::Decimal { scale, .. } => *scale,
+                _ => scale,
+            };
+            let rounding = DecimalRounding::new(mode, scale, 0, out_scale);
+            let out = try_map::<Decimal128Type, Decimal128Type>(op, rows, errors, |_, v| match rounding.apply(v) {
+                Ok(r) => Ok(Some(r)),
+                Err(_) => Err(format!("{} overflows {ret}", Decimal::new(v, scale))),
+            });
+            match out {
+                Some(a) => decimal_column(function, a, ret),
+                None => Ok(null_column(ret, rows)),
+            }
         }
+        _ => Ok(null_column(ret, rows)),
+    }
+}
+
+/// SIGN: -1, 0 or 1 as an INT; NaN is 0.
+fn sign(args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError> {
+    let (op, rows) = (&args.args[0], args.rows);
+    let out = match op.data_type() {
+        ArrowType::Int32 => map_unary::<Int32Type, Int32Type>(op, rows, i32::signum),
+        ArrowType::Int64 => map_unary::<Int64Type, Int32Type>(op, rows, |v| v.signum() as i32),
+        ArrowType::Decimal128(..) => map_unary::<Decimal128Type, Int32Type>(op, rows, |v| v.signum() as i32),
+        ArrowType::Float64 => map_unary::<Float64Type, Int32Type>(op, rows, |f| {
+            if f > 0.0 {
+                1
+            } else if f < 0.0 {
+                -1
+            } else {
+                0
+            }
+        }),
+        _ => None,
+    };
+    Ok(out.map_or_else(|| args.null_output(), arc))
+}
+
+/// The number of places of ROUND and TRUNC: a constant (0 when not given) or a column.
+enum Places<'a> {
+    Fixed(i32),
+    Column(Ints<'a>),
+}
+
+impl Places<'_> {
+    /// Row `row`'s number of places, `None` when NULL.
+    #[inline]
+    fn get(&self, row: usize) -> Result<Option<i32>, String> {
+        match self {
+            Places::Fixed(p) => Ok(Some(*p)),
+            Places::Column(c) => match c.get(row) {
+                Some(p) => i32::try_from(p).map(Some).map_err(|_| format!("{p} decimal places is out of range")),
+                None => Ok(None),
+            },
+        }
+    }
+}
+
+/// The body shared by ROUND and TRUNC.
+fn round(args: ScalarArgs<'_>, mode: Mode, function: &str) -> Result<ArrayRef, UdfError> {
+    let ScalarArgs { args: ops, rows, return_type: ret, errors, .. } = args;
+    let value = &ops[0];
+    let places = match ops.get(1) {
+        None => Places::Fixed(0),
+        Some(p) if p.is_scalar() => match p.ints().get(0) {
+            Some(n) => match i32::try_from(n) {
+                Ok(n) => Places::Fixed(n),
+                // Reported on every row.
+                Err(_) => Places::Column(p.ints()),
+            },
+            None => return Ok(null_column(ret, rows)),
+        },
+        Some(p) => Places::Column(p.ints()),
+    };
+    match ret {
+        DataType::BigInt => Ok(round_to_bigint(value, rows, mode).unwrap_or_else(|| null_column(ret, rows))),
+        DataType::Double => {
+            Ok(round_doubles(value, rows, &places, mode, errors).map_or_else(|| null_column(ret, rows), arc))
+        }
+        DataType::Decimal { scale, .. } => round_decimals(function, value, rows, &places, mode, *scale, ret, errors),
+        other => Err(failed(function, format!("internal: unexpected return type {other}"))),
+    }
+}
+
+/// ROUND(x) and TRUNC(x) of an integer or a double, as a BIGINT.
+fn round_to_bigint(value: &Operand, rows: usize, mode: Mode) -> Option<ArrayRef> {
+    match value.data_type() {
+        ArrowType::Float64 if mode == Mode::HalfUp => {
+            map_unary::<Float64Type, Int64Type>(value, rows, java_round).map(arc)
+        }
+        // Saturating, NaN to 0, as Java's `(long)` cast.
+        ArrowType::Float64 => map_unary::<Float64Type, Int64Type>(value, rows, |v| v as i64).map(arc),
+        ArrowType::Int32 => map_unary::<Int32Type, Int64Type>(value, rows, i64::from).map(arc),
+        ArrowType::Int64 => Some(value.to_array(rows)),
+        _ => None,
+    }
+}
+
+/// ROUND(x, places) and TRUNC(x, places) of a double.
+fn round_doubles(
+    value: &Operand,
+    rows: usize,
+    places: &Places<'_>,
+    mode: Mode,
+    errors: &mut RowErrors,
+) -> Option<Float64Array> {
+    let a = value.array().as_primitive_opt::<Float64Type>()?;
+    let mut scratch = String::new();
+    if let (Places::Fixed(p), false) = (places, value.is_scalar()) {
+        // The common case: a column and a constant number of places; NULLs are kept
+        // as they are (the values under them are rounded and ignored).
+        let (p, m) = (*p, 10f64.powi(*p));
+        let values: Vec<f64> = a.values().iter().map(|&v| round_double(v, p, m, mode, &mut scratch)).collect();
+        return Some(Float64Array::new(values.into(), a.nulls().cloned()));
+    }
+    try_map::<Float64Type, Float64Type>(value, rows, errors, |row, v| {
+        Ok(places.get(row)?.map(|p| round_double(v, p, 10f64.powi(p), mode, &mut scratch)))
     })
+}
+
+/// ROUND(x[, places]) and TRUNC(x[, places]) of a decimal or an integer, as a decimal
+/// at the scale of the return type.
+#[allow(clippy::too_many_arguments)]
+fn round_decimals(
+    function: &str,
+    value: &Operand,
+    rows: usize,
+    places: &Places<'_>,
+    mode: Mode,
+    out_scale: u8,
+    ret: &DataType,
+    errors: &mut RowErrors,
+) -> Result<ArrayRef, UdfError> {
+    let in_scale = match value.data_type() {
+        ArrowType::Decimal128(_, s) => (*s).max(0) as u8,
+        ArrowType::Int32 | ArrowType::Int64 => 0,
+        _ => return Ok(null_column(ret, rows)),
+    };
+    let fixed = match places {
+        Places::Fixed(p) => Some(*p),
+        Places::Column(_) => None,
+    };
+    let mut rounding = DecimalRounding::new(mode, in_scale, fixed.unwrap_or(0), out_scale);
+    let mut step = |row: usize, v: i128| -> Result<Option<i128>, String> {
+        if fixed.is_none() {
+            let Some(p) = places.get(row)? else { return Ok(None) };
+            if p != rounding.places {
+                rounding = DecimalRounding::new(mode, in_scale, p, out_scale);
+            }
+        }
+        match rounding.apply(v) {
+            Ok(r) => Ok(Some(r)),
+            Err(RoundError::Rounding) => {
+                Err(format!("{} rounded to {} places overflows", Decimal::new(v, in_scale), rounding.places))
+            }
+            Err(RoundError::Fitting(r)) => Err(format!("{r} does not fit {ret}")),
+        }
+    };
+    let out = match value.data_type() {
+        ArrowType::Int32 => {
+            try_map::<Int32Type, Decimal128Type>(value, rows, errors, |row, v| step(row, i128::from(v)))
+        }
+        ArrowType::Int64 => {
+            try_map::<Int64Type, Decimal128Type>(value, rows, errors, |row, v| step(row, i128::from(v)))
+        }
+        _ => try_map::<Decimal128Type, Decimal128Type>(value, rows, errors, &mut step),
+    };
+    match out {
+        Some(a) => decimal_column(function, a, ret),
+        None => Ok(null_column(ret, rows)),
+    }
 }
 
 /// GREATEST and LEAST: the common type of every argument, NULLs ignored.
@@ -207,25 +615,106 @@ fn extreme_type(name: &str, args: &[DataType]) -> Result<DataType, String> {
     }
 }
 
-fn extreme(row: &[Value], ret: &DataType, want: std::cmp::Ordering) -> Result<Value, String> {
-    let mut best: Option<&Value> = None;
-    for v in row.iter().filter(|v| !v.is_null()) {
-        best = match best {
-            Some(b) if v.sql_cmp(b) != Some(want) => Some(b),
-            _ => Some(v),
-        };
+/// The first of `values` that no later one beats (`cmp(later, best) == want`); NULLs
+/// are skipped, and a value that does not compare (NaN) does not replace the best.
+#[inline]
+fn pick<T>(
+    values: impl Iterator<Item = Option<T>>,
+    want: Ordering,
+    cmp: impl Fn(&T, &T) -> Option<Ordering>,
+) -> Option<T> {
+    let mut best: Option<T> = None;
+    for v in values.flatten() {
+        match &best {
+            Some(b) if cmp(&v, b) != Some(want) => {}
+            _ => best = Some(v),
+        }
     }
-    Ok(best.map_or(Value::Null, |v| coerce(v.clone(), ret)))
+    best
+}
+
+/// GREATEST (`want` = `Greater`) and LEAST (`Less`): every argument is read widened to
+/// the return type (exactly for integers and decimals, as `DOUBLE` when that is the
+/// common type) and compared there.
+fn extreme(args: ScalarArgs<'_>, want: Ordering) -> Result<ArrayRef, UdfError> {
+    let (ops, ret) = (args.args, args.return_type);
+    match ret {
+        DataType::Double => {
+            let views: Vec<_> = ops.iter().map(Operand::nums).collect();
+            each_row(args, |row, out| {
+                if let Some(v) = pick(views.iter().map(|n| n.get(row)), want, |a: &f64, b| a.partial_cmp(b)) {
+                    out.push_f64(v);
+                }
+                Ok(())
+            })
+        }
+        DataType::BigInt | DataType::Timestamp => {
+            let views: Vec<_> = ops.iter().map(Operand::ints).collect();
+            each_row(args, |row, out| {
+                if let Some(v) = pick(views.iter().map(|n| n.get(row)), want, |a, b| Some(a.cmp(b))) {
+                    out.push_i64(v);
+                }
+                Ok(())
+            })
+        }
+        DataType::Int => extreme_i32::<Int32Type>(args, want),
+        DataType::Date => extreme_i32::<Date32Type>(args, want),
+        DataType::Time => extreme_i32::<Time32MillisecondType>(args, want),
+        DataType::Decimal { scale, .. } => {
+            let views: Vec<_> = ops.iter().map(Operand::decimals).collect();
+            each_row(args, |row, out| {
+                let best = pick(views.iter().map(|n| n.get(row)), want, |a: &Decimal, b| Some(a.cmp_value(b)));
+                if let Some(d) = best {
+                    let d = d.rescale(*scale).ok_or_else(|| format!("{d} does not fit {ret}"))?;
+                    out.push_i128(d.unscaled);
+                }
+                Ok(())
+            })
+        }
+        DataType::String => {
+            let views: Vec<_> = ops.iter().map(Operand::strs).collect();
+            each_row(args, |row, out| {
+                if let Some(v) = pick(views.iter().map(|n| n.get(row)), want, |a, b| Some(a.cmp(b))) {
+                    out.push_str(v);
+                }
+                Ok(())
+            })
+        }
+        DataType::Bytes => {
+            let views: Vec<_> = ops.iter().map(Operand::bytes).collect();
+            each_row(args, |row, out| {
+                if let Some(v) = pick(views.iter().map(|n| n.get(row)), want, |a, b| Some(a.cmp(b))) {
+                    out.push_bytes(v);
+                }
+                Ok(())
+            })
+        }
+        _ => Ok(args.null_output()),
+    }
+}
+
+/// GREATEST and LEAST of 32-bit values (INT, DATE, TIME), all of one type.
+fn extreme_i32<T: ArrowPrimitiveType<Native = i32>>(
+    args: ScalarArgs<'_>,
+    want: Ordering,
+) -> Result<ArrayRef, UdfError> {
+    let ops = args.args;
+    let views: Vec<_> = ops.iter().map(|op| op.typed::<PrimitiveArray<T>>()).collect();
+    each_row(args, |row, out| {
+        if let Some(v) = pick(views.iter().map(|n| n.get(row)), want, |a, b| Some(a.cmp(b))) {
+            out.push_i32(v);
+        }
+        Ok(())
+    })
 }
 
 /// GENERATE_SERIES never builds more elements than this in one row.
 const MAX_SERIES: i128 = 1_000_000;
 
-fn series(row: &[Value], ret: &DataType) -> Result<Value, String> {
-    let start = int(&row[0])?;
-    let end = int(&row[1])?;
-    let step = match row.get(2) {
-        Some(s) => int(s)?,
+/// The step and the number of elements of a series.
+fn series_plan(start: i64, end: i64, step: Option<i64>) -> Result<(i64, i64), String> {
+    let step = match step {
+        Some(s) => s,
         None if end >= start => 1,
         None => -1,
     };
@@ -239,18 +728,37 @@ fn series(row: &[Value], ret: &DataType) -> Result<Value, String> {
     if count > MAX_SERIES {
         return Err(format!("GENERATE_SERIES would return {count} elements; the limit is {MAX_SERIES}"));
     }
-    let int_elems = *ret == DataType::Array(Box::new(I));
-    let items = (0..count as i64)
-        .map(|i| {
-            let v = start + i * step;
+    Ok((step, count as i64))
+}
+
+fn generate_series(args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError> {
+    let ops = args.args;
+    let (start, end) = (ops[0].ints(), ops[1].ints());
+    let step = ops.get(2).map(Operand::ints);
+    let int_elems = *args.return_type == DataType::Array(Box::new(I));
+    each_row(args, |row, out| {
+        let (Some(start), Some(end)) = (start.get(row), end.get(row)) else { return Ok(()) };
+        let step = match &step {
+            Some(s) => match s.get(row) {
+                Some(s) => Some(s),
+                None => return Ok(()),
+            },
+            None => None,
+        };
+        let (step, count) = series_plan(start, end, step)?;
+        let items = out.list_items().ok_or("internal: GENERATE_SERIES returns an array")?;
+        for i in 0..count {
+            // Every element lies between start and end.
+            let v = start.wrapping_add(i.wrapping_mul(step));
             if int_elems {
-                Value::Int(v as i32)
+                items.push_i32(v as i32);
             } else {
-                Value::BigInt(v)
+                items.push_i64(v);
             }
-        })
-        .collect();
-    Ok(Value::Array(items))
+        }
+        out.close_list();
+        Ok(())
+    })
 }
 
 /// A uniformly distributed double in [0, 1) from the operating system's generator.
@@ -259,8 +767,19 @@ fn random() -> f64 {
     bits as f64 / (1u64 << 53) as f64
 }
 
-fn geo_distance(row: &[Value]) -> Result<Value, String> {
-    let (lat1, lon1, lat2, lon2) = (float(&row[0])?, float(&row[1])?, float(&row[2])?, float(&row[3])?);
+/// The earth's radius in a GEO_DISTANCE unit (kilometres when none is given).
+fn earth_radius(unit: Option<&str>) -> Result<f64, String> {
+    const KM: [&str; 5] = ["KM", "KILOMETER", "KILOMETERS", "KILOMETRE", "KILOMETRES"];
+    const MI: [&str; 3] = ["MI", "MILE", "MILES"];
+    match unit {
+        None => Ok(6371.0),
+        Some(u) if KM.iter().any(|k| k.eq_ignore_ascii_case(u)) => Ok(6371.0),
+        Some(u) if MI.iter().any(|k| k.eq_ignore_ascii_case(u)) => Ok(3959.0),
+        Some(u) => Err(format!("GEO_DISTANCE unit must be KM or MI, got '{}'", u.to_ascii_uppercase())),
+    }
+}
+
+fn geo_distance(lat1: f64, lon1: f64, lat2: f64, lon2: f64, unit: Option<&str>) -> Result<f64, String> {
     for lat in [lat1, lat2] {
         if !(-90.0..=90.0).contains(&lat) {
             return Err(format!("valid latitude values for GEO_DISTANCE are in [-90, 90], got {lat}"));
@@ -271,16 +790,32 @@ fn geo_distance(row: &[Value]) -> Result<Value, String> {
             return Err(format!("valid longitude values for GEO_DISTANCE are in [-180, 180], got {lon}"));
         }
     }
-    let radius = match row.get(4).map(text).transpose()?.map(str::to_ascii_uppercase).as_deref() {
-        None | Some("KM" | "KILOMETER" | "KILOMETERS" | "KILOMETRE" | "KILOMETRES") => 6371.0,
-        Some("MI" | "MILE" | "MILES") => 3959.0,
-        Some(other) => return Err(format!("GEO_DISTANCE unit must be KM or MI, got '{other}'")),
-    };
+    let radius = earth_radius(unit)?;
     let (phi1, phi2) = (lat1.to_radians(), lat2.to_radians());
     let dphi = (lat2 - lat1).to_radians();
     let dlambda = (lon2 - lon1).to_radians();
     let a = (dphi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (dlambda / 2.0).sin().powi(2);
-    Ok(Value::Double(2.0 * radius * a.sqrt().asin()))
+    Ok(2.0 * radius * a.sqrt().asin())
+}
+
+fn geo_distance_column(args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError> {
+    let ops = args.args;
+    let (lat1, lon1, lat2, lon2) = (ops[0].nums(), ops[1].nums(), ops[2].nums(), ops[3].nums());
+    let unit = ops.get(4).map(Operand::strs);
+    each_row(args, |row, out| {
+        let (Some(a), Some(b), Some(c), Some(d)) = (lat1.get(row), lon1.get(row), lat2.get(row), lon2.get(row)) else {
+            return Ok(());
+        };
+        let unit = match &unit {
+            Some(u) => match u.get(row) {
+                Some(u) => Some(u),
+                None => return Ok(()),
+            },
+            None => None,
+        };
+        out.push_f64(geo_distance(a, b, c, d, unit)?);
+        Ok(())
+    })
 }
 
 macro_rules! double_fn {
@@ -293,7 +828,7 @@ macro_rules! double_fn {
             return_type: |args| check_args($name, args, &[DataType::Double]).map(|_| DataType::Double),
             eval: |args| {
                 let f: fn(f64) -> f64 = $f;
-                Ok(per_row_strict(args, |row| Ok(Value::Double(f(float(&row[0])?)))))
+                double_unary(args, f)
             },
         }
     };
@@ -306,17 +841,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "The absolute value, of the same type.",
         signatures: &["ABS(INT) -> INT", "ABS(BIGINT) -> BIGINT", "ABS(DECIMAL) -> DECIMAL", "ABS(DOUBLE) -> DOUBLE"],
         return_type: |args| same_numeric("ABS", args),
-        eval: |args| {
-            let ret = args.return_type.clone();
-            Ok(per_row_strict(args, |row| {
-                Ok(match (&ret, coerce(row[0].clone(), &ret)) {
-                    (_, Value::Int(v)) => Value::Int(v.wrapping_abs()),
-                    (_, Value::BigInt(v)) => Value::BigInt(v.wrapping_abs()),
-                    (_, Value::Decimal(d)) => Value::Decimal(Decimal::new(d.unscaled.abs(), d.scale)),
-                    (_, v) => Value::Double(float(&v)?.abs()),
-                })
-            }))
-        },
+        eval: abs,
     },
     Builtin {
         name: "CEIL",
@@ -324,10 +849,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "The smallest integral value not less than the argument, of the same type.",
         signatures: &["CEIL(INT) -> INT", "CEIL(BIGINT) -> BIGINT", "CEIL(DECIMAL) -> DECIMAL", "CEIL(DOUBLE) -> DOUBLE"],
         return_type: |args| same_numeric("CEIL", args),
-        eval: |args| {
-            let ret = args.return_type.clone();
-            Ok(per_row_strict(args, |row| ceil_floor(row, &ret, Mode::Ceiling)))
-        },
+        eval: |args| ceil_floor(args, Mode::Ceiling, "CEIL"),
     },
     Builtin {
         name: "FLOOR",
@@ -335,10 +857,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "The largest integral value not greater than the argument, of the same type.",
         signatures: &["FLOOR(INT) -> INT", "FLOOR(BIGINT) -> BIGINT", "FLOOR(DECIMAL) -> DECIMAL", "FLOOR(DOUBLE) -> DOUBLE"],
         return_type: |args| same_numeric("FLOOR", args),
-        eval: |args| {
-            let ret = args.return_type.clone();
-            Ok(per_row_strict(args, |row| ceil_floor(row, &ret, Mode::Floor)))
-        },
+        eval: |args| ceil_floor(args, Mode::Floor, "FLOOR"),
     },
     Builtin {
         name: "ROUND",
@@ -352,10 +871,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             "ROUND(DECIMAL(p, s), places INT) -> DECIMAL(p, s)",
         ],
         return_type: |args| round_type("ROUND", args),
-        eval: |args| {
-            let (arg, ret) = (args.arg_types[0].clone(), args.return_type.clone());
-            Ok(per_row_strict(args, |row| round_row(row, &arg, &ret, Mode::HalfUp)))
-        },
+        eval: |args| round(args, Mode::HalfUp, "ROUND"),
     },
     Builtin {
         name: "TRUNC",
@@ -369,10 +885,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             "TRUNC(DECIMAL(p, s), places INT) -> DECIMAL(p, s)",
         ],
         return_type: |args| round_type("TRUNC", args),
-        eval: |args| {
-            let (arg, ret) = (args.arg_types[0].clone(), args.return_type.clone());
-            Ok(per_row_strict(args, |row| round_row(row, &arg, &ret, Mode::Down)))
-        },
+        eval: |args| round(args, Mode::Down, "TRUNC"),
     },
     Builtin {
         name: "SIGN",
@@ -380,27 +893,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "-1, 0 or 1 as the argument is negative, zero or positive.",
         signatures: &["SIGN(INT) -> INT", "SIGN(BIGINT) -> INT", "SIGN(DECIMAL) -> INT", "SIGN(DOUBLE) -> INT"],
         return_type: |args| same_numeric("SIGN", args).map(|_| I),
-        eval: |args| {
-            Ok(per_row_strict(args, |row| {
-                let sign = match &row[0] {
-                    Value::Decimal(d) => d.unscaled.signum() as i32,
-                    v => match v.as_i64() {
-                        Some(i) => i.signum() as i32,
-                        None => {
-                            let f = float(v)?;
-                            if f > 0.0 {
-                                1
-                            } else if f < 0.0 {
-                                -1
-                            } else {
-                                0
-                            }
-                        }
-                    },
-                };
-                Ok(Value::Int(sign))
-            }))
-        },
+        eval: sign,
     },
     double_fn!("SQRT", "The square root.", f64::sqrt),
     double_fn!("CBRT", "The cube root.", f64::cbrt),
@@ -424,14 +917,10 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "The natural logarithm of a value, or its logarithm in the given base.",
         signatures: &["LOG(value DOUBLE) -> DOUBLE", "LOG(base DOUBLE, value DOUBLE) -> DOUBLE"],
         return_type: |args| check_variants("LOG", args, &[&[D], &[D, D]]).map(|_| D),
-        eval: |args| {
-            Ok(per_row_strict(args, |row| {
-                Ok(Value::Double(match row {
-                    [v] => float(v)?.ln(),
-                    [b, v] => float(v)?.ln() / float(b)?.ln(),
-                    _ => return Err("LOG takes one or two arguments".into()),
-                }))
-            }))
+        eval: |args| match args.args.len() {
+            1 => double_unary(args, f64::ln),
+            2 => double_binary("LOG", args, |b, v| v.ln() / b.ln()),
+            _ => Err(failed("LOG", "LOG takes one or two arguments")),
         },
     },
     Builtin {
@@ -440,7 +929,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "A base raised to an exponent.",
         signatures: &["POWER(base DOUBLE, exponent DOUBLE) -> DOUBLE"],
         return_type: |args| check_args("POWER", args, &[D, D]).map(|_| D),
-        eval: |args| Ok(per_row_strict(args, |row| Ok(Value::Double(float(&row[0])?.powf(float(&row[1])?))))),
+        eval: |args| double_binary("POWER", args, f64::powf),
     },
     Builtin {
         name: "ATAN2",
@@ -448,7 +937,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "The angle of the point (x, y), in radians.",
         signatures: &["ATAN2(y DOUBLE, x DOUBLE) -> DOUBLE"],
         return_type: |args| check_args("ATAN2", args, &[D, D]).map(|_| D),
-        eval: |args| Ok(per_row_strict(args, |row| Ok(Value::Double(float(&row[0])?.atan2(float(&row[1])?))))),
+        eval: |args| double_binary("ATAN2", args, f64::atan2),
     },
     Builtin {
         name: "PI",
@@ -456,7 +945,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "The constant pi.",
         signatures: &["PI() -> DOUBLE"],
         return_type: |args| check_args("PI", args, &[]).map(|_| D),
-        eval: |args| Ok(vec![Value::Double(std::f64::consts::PI); args.rows]),
+        eval: |args| Ok(Arc::new(Float64Array::from_value(std::f64::consts::PI, args.rows))),
     },
     Builtin {
         name: "RANDOM",
@@ -464,7 +953,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "A random DOUBLE in [0, 1).",
         signatures: &["RANDOM() -> DOUBLE"],
         return_type: |args| check_args("RANDOM", args, &[]).map(|_| D),
-        eval: |args| Ok((0..args.rows).map(|_| Value::Double(random())).collect()),
+        eval: |args| Ok(Arc::new(Float64Array::from_iter_values((0..args.rows).map(|_| random())))),
     },
     Builtin {
         name: "GREATEST",
@@ -472,10 +961,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "The largest of the arguments, ignoring NULLs.",
         signatures: &["GREATEST(T, T, ...) -> T"],
         return_type: |args| extreme_type("GREATEST", args),
-        eval: |args| {
-            let ret = args.return_type.clone();
-            Ok(per_row(args, |row| extreme(row, &ret, std::cmp::Ordering::Greater)))
-        },
+        eval: |args| extreme(args, Ordering::Greater),
     },
     Builtin {
         name: "LEAST",
@@ -483,10 +969,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "The smallest of the arguments, ignoring NULLs.",
         signatures: &["LEAST(T, T, ...) -> T"],
         return_type: |args| extreme_type("LEAST", args),
-        eval: |args| {
-            let ret = args.return_type.clone();
-            Ok(per_row(args, |row| extreme(row, &ret, std::cmp::Ordering::Less)))
-        },
+        eval: |args| extreme(args, Ordering::Less),
     },
     Builtin {
         name: "GENERATE_SERIES",
@@ -502,10 +985,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             check_variants("GENERATE_SERIES", args, &[&[I, I], &[I, I, I], &[L, L], &[L, L, L]])
                 .map(|i| DataType::Array(Box::new(if i < 2 { I } else { L })))
         },
-        eval: |args| {
-            let ret = args.return_type.clone();
-            Ok(per_row_strict(args, |row| series(row, &ret)))
-        },
+        eval: generate_series,
     },
     Builtin {
         name: "GEO_DISTANCE",
@@ -518,7 +998,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         return_type: |args| {
             check_variants("GEO_DISTANCE", args, &[&[D, D, D, D], &[D, D, D, D, DataType::String]]).map(|_| D)
         },
-        eval: |args| Ok(per_row_strict(args, geo_distance)),
+        eval: geo_distance_column,
     },
 ];
 
@@ -721,6 +1201,140 @@ mod tests {
         assert!(e.errors[0].1.contains("latitude"));
         let (_, e) = call_row("GEO_DISTANCE", vec![d(1.0), d(0.0), d(0.0), d(0.0), s("parsec")]);
         assert!(e.errors[0].1.contains("KM or MI"));
+    }
+
+    #[test]
+    fn constant_arguments() {
+        let (out, e) = call_scalars("ROUND", &[DataType::Double, DataType::Int], vec![d(1.255), Value::Int(2)], 3);
+        assert_eq!(out, vec![d(1.26); 3]);
+        assert!(e.is_empty());
+        assert_eq!(call_scalars("ROUND", &[DataType::Double, DataType::Int], vec![d(1.5), N], 3).0, vec![N; 3]);
+        assert_eq!(call_scalars("ROUND", &[DataType::Double], vec![d(-1.5)], 3).0, vec![Value::BigInt(-1); 3]);
+        let (out, _) = call_scalars("ROUND", &[dt(5, 3), DataType::Int], vec![dec("12.345"), Value::Int(1)], 3);
+        assert_eq!(out, vec![dec("12.300"); 3]);
+        assert_eq!(
+            call_scalars("ABS", &[DataType::Int], vec![Value::Int(i32::MIN)], 3).0,
+            vec![Value::Int(i32::MIN); 3]
+        );
+        assert_eq!(call_scalars("CEIL", &[dt(4, 2)], vec![dec("-1.20")], 3).0, vec![dec("-1.00"); 3]);
+        assert_eq!(call_scalars("SIGN", &[DataType::Int], vec![N], 3).0, vec![N; 3]);
+        assert_eq!(
+            call_scalars("POWER", &[DataType::Double, DataType::Int], vec![d(2.0), Value::Int(10)], 3).0,
+            vec![d(1024.0); 3]
+        );
+        assert_eq!(call_scalars("SQRT", &[DataType::Int], vec![Value::Int(16)], 3).0, vec![d(4.0); 3]);
+        assert_eq!(call_scalars("PI", &[], vec![], 3).0, vec![d(std::f64::consts::PI); 3]);
+        assert_eq!(
+            call_scalars("GREATEST", &[DataType::Int, DataType::Double], vec![Value::Int(3), d(2.5)], 3).0,
+            vec![d(3.0); 3]
+        );
+        assert_eq!(
+            call_scalars("LEAST", &[DataType::Int, DataType::Null], vec![Value::Int(3), N], 3).0,
+            vec![Value::Int(3); 3]
+        );
+        let (out, _) =
+            call_scalars("GENERATE_SERIES", &[DataType::Int, DataType::Int], vec![Value::Int(1), Value::Int(2)], 3);
+        assert_eq!(out, vec![arr(vec![Value::Int(1), Value::Int(2)]); 3]);
+        let four = vec![DataType::Double, DataType::Double, DataType::Double, DataType::Double];
+        let (out, e) = call_scalars("GEO_DISTANCE", &four, vec![d(91.0), d(0.0), d(0.0), d(0.0)], 3);
+        assert_eq!(out, vec![N; 3]);
+        assert_eq!(e.errors.len(), 3);
+    }
+
+    #[test]
+    fn round_with_a_column_of_places() {
+        let (out, _) = call_cols(
+            "ROUND",
+            &[DataType::Double, DataType::Int],
+            vec![vec![d(1.255), d(2.5), d(7.23456)], vec![Value::Int(2), N, Value::Int(3)]],
+        );
+        assert_eq!(out, vec![d(1.26), N, d(7.235)]);
+        let values = vec![dec("12.345"), dec("-12.345"), dec("1.005"), N];
+        let (out, _) = call_cols(
+            "ROUND",
+            &[dt(6, 3), DataType::Int],
+            vec![values, vec![Value::Int(2), Value::Int(-1), N, Value::Int(1)]],
+        );
+        assert_eq!(out, vec![dec("12.350"), dec("-10.000"), N, N]);
+        let (out, _) = call_cols(
+            "TRUNC",
+            &[DataType::BigInt, DataType::Int],
+            vec![vec![Value::BigInt(-1299)], vec![Value::Int(-2)]],
+        );
+        assert_eq!(out, vec![dec("-1200")]);
+        let (v, e) = call_typed("ROUND", &[dt(3, 1), DataType::Int], vec![dec("99.9"), Value::Int(-60)]);
+        assert_eq!(v, N);
+        assert!(e.errors[0].1.contains("overflows"), "{e:?}");
+    }
+
+    #[test]
+    fn round_double_fast_path_matches_the_decimal_route() {
+        use super::{round_decimal, round_double, Mode};
+        use wasp_sql::value::Decimal;
+        let exact = |v: f64, places: i32, mode: Mode| {
+            Decimal::parse(&format!("{v}")).and_then(|d| round_decimal(d, places, mode)).map(|d| d.to_f64())
+        };
+        let mut scratch = String::new();
+        for i in -5_000i32..5_000 {
+            let k = f64::from(i);
+            for v in
+                [k / 1000.0 * 1.1, 10.0 + k / 10.0 * 1.1, k * 0.005, (k + 0.5) / 100.0, 2e7 + k * 0.005, k * 1.1e-3]
+            {
+                for places in 0..4 {
+                    for mode in [Mode::HalfUp, Mode::Down, Mode::Ceiling, Mode::Floor] {
+                        let got = round_double(v, places, 10f64.powi(places), mode, &mut scratch);
+                        if let Some(want) = exact(v, places, mode) {
+                            assert!(
+                                got == want && got.is_sign_negative() == want.is_sign_negative(),
+                                "{v} {places} {mode:?}: {got} != {want}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn decimal_rounding_plan_matches_the_general_route() {
+        use super::{DecimalRounding, Mode, RoundError};
+        let values = [
+            0i128,
+            1,
+            -1,
+            5,
+            -5,
+            15,
+            -15,
+            12345,
+            -12345,
+            99999,
+            -99999,
+            10i128.pow(37) - 1,
+            -(10i128.pow(37)),
+            1 << 100,
+        ];
+        for in_scale in [0u8, 1, 3, 6] {
+            for places in -4..8 {
+                for out_scale in [0u8, in_scale] {
+                    for mode in [Mode::HalfUp, Mode::Down, Mode::Ceiling, Mode::Floor] {
+                        let r = DecimalRounding::new(mode, in_scale, places, out_scale);
+                        for v in values {
+                            let key = |x: Result<i128, RoundError>| match x {
+                                Ok(v) => Ok(v),
+                                Err(RoundError::Rounding) => Err(None),
+                                Err(RoundError::Fitting(d)) => Err(Some(d)),
+                            };
+                            assert_eq!(
+                                key(r.apply(v)),
+                                key(r.general(v)),
+                                "{v} {in_scale} {places} {out_scale} {mode:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

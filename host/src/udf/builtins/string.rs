@@ -4,19 +4,34 @@
 //!
 //! Positions and lengths count Unicode scalar values (ksqlDB counts UTF-16 units;
 //! the two agree outside the astral planes).
+//!
+//! Every function reads its arguments through typed views downcast once per batch and
+//! writes into the result column's builder; per-row text goes through one scratch
+//! buffer per call. UCASE, LCASE and LEN convert a column whose text is all ASCII in
+//! one pass over its data buffer.
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Arc;
 
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, StringArray};
+use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::DataType as ArrowType;
 use base64::Engine as _;
 use regex::Regex;
-use wasp_sql::{DataType, Value};
+use wasp_sql::DataType;
 
-use super::{bytes, check_args, check_variants, int, int32, reject, text, Builtin, Compiled};
-use crate::udf::{per_row, per_row_strict};
+use super::{check_args, check_variants, each_row, reject, Builtin, Compiled};
+use crate::columnar::operand::{Ints, Typed};
+use crate::columnar::{ColumnBuilder, Operand};
+use crate::udf::{ScalarArgs, UdfError};
 
 const S: DataType = DataType::String;
 const I: DataType = DataType::Int;
 const B: DataType = DataType::Bytes;
+
+type Strs<'a> = Typed<'a, StringArray>;
 
 fn compile_regex(pattern: &str) -> Result<Regex, String> {
     Regex::new(pattern).map_err(|e| format!("invalid regular expression '{pattern}': {e}"))
@@ -57,8 +72,128 @@ fn all_of(args: &[DataType], t: &DataType) -> bool {
     args.iter().all(|a| a.widens_to(t))
 }
 
-fn chars_of(s: &str) -> Vec<char> {
-    s.chars().collect()
+/// The item builder of a list result.
+fn list_items(out: &mut ColumnBuilder) -> Result<&mut ColumnBuilder, String> {
+    out.list_items().ok_or_else(|| "internal: the result column is not an ARRAY".to_string())
+}
+
+/// An optional trailing INT argument at `row`: `Some(default)` when the call left it
+/// out, `None` when it is NULL.
+fn opt_int(view: &Option<Ints<'_>>, row: usize, default: i64) -> Option<i64> {
+    match view {
+        Some(v) => v.get(row),
+        None => Some(default),
+    }
+}
+
+/// The bytes a string column's rows span in its data buffer (a sliced column spans
+/// part of it).
+fn text_data(a: &StringArray) -> Option<&[u8]> {
+    let offsets = a.value_offsets();
+    let first = usize::try_from(*offsets.first()?).ok()?;
+    let last = usize::try_from(*offsets.last()?).ok()?;
+    a.value_data().get(first..last)
+}
+
+/// UCASE / LCASE of a column whose text is all ASCII: one converted copy of the data,
+/// with the input's offsets and nulls. `None` when some of the text is not ASCII.
+fn ascii_case_column(a: &StringArray, upper: bool) -> Option<ArrayRef> {
+    let data = text_data(a)?;
+    if !data.is_ascii() {
+        return None;
+    }
+    let converted: Vec<u8> = if upper {
+        data.iter().map(u8::to_ascii_uppercase).collect()
+    } else {
+        data.iter().map(u8::to_ascii_lowercase).collect()
+    };
+    let first = *a.value_offsets().first()?;
+    let offsets = if first == 0 {
+        a.offsets().clone()
+    } else {
+        OffsetBuffer::new(ScalarBuffer::from(a.value_offsets().iter().map(|o| o - first).collect::<Vec<i32>>()))
+    };
+    StringArray::try_new(offsets, Buffer::from_vec(converted), a.nulls().cloned()).ok().map(|a| Arc::new(a) as ArrayRef)
+}
+
+/// UCASE and LCASE. ASCII text (a whole column at once, or row by row through one
+/// scratch string) maps byte by byte; other text takes the Unicode mapping of
+/// `str::to_uppercase` / `to_lowercase` (char by char into the scratch string, but for
+/// LCASE's final sigma).
+fn change_case(args: ScalarArgs<'_>, upper: bool) -> Result<ArrayRef, UdfError> {
+    let ops = args.args;
+    let input = ops[0].strs();
+    let convert = |s: &str, scratch: &mut String| {
+        scratch.clear();
+        if s.is_ascii() {
+            scratch.push_str(s);
+            if upper {
+                scratch.make_ascii_uppercase();
+            } else {
+                scratch.make_ascii_lowercase();
+            }
+        } else if upper {
+            scratch.extend(s.chars().flat_map(char::to_uppercase));
+        } else if s.contains('Σ') {
+            // The one context-dependent mapping (final sigma) is `str`'s.
+            scratch.push_str(&s.to_lowercase());
+        } else {
+            scratch.extend(s.chars().flat_map(char::to_lowercase));
+        }
+    };
+    let mut scratch = String::new();
+    if ops[0].is_scalar() {
+        let value = input.get(0).map(|s| {
+            convert(s, &mut scratch);
+            scratch.clone()
+        });
+        return each_row(args, |_, out| {
+            if let Some(v) = &value {
+                out.push_str(v);
+            }
+            Ok(())
+        });
+    }
+    if let Some(out) = input.array().and_then(|a| ascii_case_column(a, upper)) {
+        return Ok(out);
+    }
+    each_row(args, |row, out| {
+        if let Some(s) = input.get(row) {
+            convert(s, &mut scratch);
+            out.push_str(&scratch);
+        }
+        Ok(())
+    })
+}
+
+/// LEN / LENGTH: characters of a string, bytes of bytes. A BYTES column, and a STRING
+/// column of ASCII text, take Arrow's `length` kernel (the offsets' differences).
+fn len(args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError> {
+    let ops = args.args;
+    if let Operand::Array(a) = &ops[0] {
+        let bulk = match a.data_type() {
+            ArrowType::Binary => true,
+            ArrowType::Utf8 => text_data(a.as_string::<i32>()).is_some_and(<[u8]>::is_ascii),
+            _ => false,
+        };
+        if bulk {
+            if let Ok(out) = arrow_string::length::length(a.as_ref()) {
+                return Ok(out);
+            }
+        }
+    }
+    let (s, b) = (ops[0].strs(), ops[0].bytes());
+    each_row(args, |row, out| {
+        let n = if let Some(v) = s.get(row) {
+            v.chars().count()
+        } else if let Some(v) = b.get(row) {
+            v.len()
+        } else {
+            return Ok(());
+        };
+        out.push_i32(i32::try_from(n).map_err(|_| format!("{n} is out of range for INTEGER"))?);
+        Ok(())
+    })
 }
 
 /// ksqlDB's start index for `SUBSTRING`: 1-based, 0 counts as 1, negative from the end.
@@ -73,6 +208,26 @@ fn end_index(len: usize, start: usize, length: i64) -> usize {
     end.max(start as i64) as usize
 }
 
+/// Characters `start..end` of `s` (character positions, `start <= end`).
+fn char_slice(s: &str, start: usize, end: usize) -> &str {
+    let mut bounds = s.char_indices().map(|(i, _)| i).chain(std::iter::once(s.len()));
+    let from = bounds.nth(start).unwrap_or(s.len());
+    let to = if end > start { bounds.nth(end - start - 1).unwrap_or(s.len()) } else { from };
+    s.get(from..to).unwrap_or_default()
+}
+
+fn substring(s: &str, pos: i64, length: Option<i64>) -> &str {
+    let chars = s.chars().count();
+    let start = start_index(chars, pos);
+    let end = length.map_or(chars, |l| end_index(chars, start, l));
+    if chars == s.len() {
+        // One byte per character: ASCII.
+        s.get(start..end).unwrap_or_default()
+    } else {
+        char_slice(s, start, end)
+    }
+}
+
 /// Java's `String.trim`: strips every char <= U+0020.
 fn java_trim_start(s: &str) -> &str {
     s.trim_start_matches(|c: char| c <= ' ')
@@ -82,40 +237,91 @@ fn java_trim_end(s: &str) -> &str {
     s.trim_end_matches(|c: char| c <= ' ')
 }
 
-fn pad(input: &Value, len: &Value, padding: &Value, left: bool) -> Result<Value, String> {
-    let target = int(len)?;
-    if target < 0 {
-        return Ok(Value::Null);
-    }
-    let target = target as usize;
-    match (input, padding) {
-        (Value::String(input), Value::String(padding)) => {
-            if padding.is_empty() {
-                return Ok(Value::Null);
-            }
-            let input: Vec<char> = input.chars().collect();
-            let fill: Vec<char> = padding.chars().cycle().take(target.saturating_sub(input.len())).collect();
-            let out: String = if left {
-                fill.iter().chain(input.iter()).take(target).collect()
-            } else {
-                input.iter().chain(fill.iter()).take(target).collect()
-            };
-            Ok(Value::string(&out))
+/// A function of one STRING that returns a part of it.
+fn str_slice(args: ScalarArgs<'_>, f: fn(&str) -> &str) -> Result<ArrayRef, UdfError> {
+    let input = args.args[0].strs();
+    each_row(args, |row, out| {
+        if let Some(s) = input.get(row) {
+            out.push_str(f(s));
         }
-        (Value::Bytes(input), Value::Bytes(padding)) => {
-            if padding.is_empty() {
-                return Ok(Value::Null);
-            }
-            let fill: Vec<u8> = padding.iter().copied().cycle().take(target.saturating_sub(input.len())).collect();
-            let out: Vec<u8> = if left {
-                fill.iter().chain(input.iter()).take(target).copied().collect()
-            } else {
-                input.iter().chain(fill.iter()).take(target).copied().collect()
+        Ok(())
+    })
+}
+
+/// LPAD and RPAD: a negative length or an empty padding gives NULL; longer input is
+/// truncated to its first `length` characters (or bytes).
+fn pad(args: ScalarArgs<'_>, left: bool) -> Result<ArrayRef, UdfError> {
+    let ops = args.args;
+    let target = ops[1].ints();
+    if *args.return_type == B {
+        let (input, padding) = (ops[0].bytes(), ops[2].bytes());
+        let mut buf = Vec::new();
+        return each_row(args, |row, out| {
+            let (Some(input), Some(target), Some(padding)) = (input.get(row), target.get(row), padding.get(row)) else {
+                return Ok(());
             };
-            Ok(Value::Bytes(Arc::from(out)))
-        }
-        _ => Err(format!("cannot pad {input:?} with {padding:?}")),
+            let Ok(target) = usize::try_from(target) else { return Ok(()) };
+            if padding.is_empty() {
+                return Ok(());
+            }
+            buf.clear();
+            match target.checked_sub(input.len()) {
+                None | Some(0) => buf.extend_from_slice(input.get(..target).unwrap_or(input)),
+                Some(missing) => {
+                    let fill = padding.iter().copied().cycle().take(missing);
+                    if left {
+                        buf.extend(fill);
+                        buf.extend_from_slice(input);
+                    } else {
+                        buf.extend_from_slice(input);
+                        buf.extend(fill);
+                    }
+                }
+            }
+            out.push_bytes(&buf);
+            Ok(())
+        });
     }
+    let (input, padding) = (ops[0].strs(), ops[2].strs());
+    let mut buf = String::new();
+    each_row(args, |row, out| {
+        let (Some(input), Some(target), Some(padding)) = (input.get(row), target.get(row), padding.get(row)) else {
+            return Ok(());
+        };
+        let Ok(target) = usize::try_from(target) else { return Ok(()) };
+        if padding.is_empty() {
+            return Ok(());
+        }
+        let chars = input.chars().count();
+        buf.clear();
+        match target.checked_sub(chars) {
+            None | Some(0) => buf.push_str(char_slice(input, 0, target.min(chars))),
+            Some(missing) => {
+                let fill = padding.chars().cycle().take(missing);
+                if left {
+                    buf.extend(fill);
+                    buf.push_str(input);
+                } else {
+                    buf.push_str(input);
+                    buf.extend(fill);
+                }
+            }
+        }
+        out.push_str(&buf);
+        Ok(())
+    })
+}
+
+/// `str::replace` into a reused buffer.
+fn replace_into(s: &str, from: &str, to: &str, out: &mut String) {
+    out.clear();
+    let mut last = 0;
+    for (i, m) in s.match_indices(from) {
+        out.push_str(s.get(last..i).unwrap_or_default());
+        out.push_str(to);
+        last = i + m.len();
+    }
+    out.push_str(s.get(last..).unwrap_or_default());
 }
 
 /// The replacement characters of the MASK family; `None` keeps that class as is.
@@ -130,16 +336,16 @@ struct Masker {
 impl Masker {
     const DEFAULT: Masker = Masker { upper: Some('X'), lower: Some('x'), digit: Some('n'), other: Some('-') };
 
-    /// Reads the optional four mask arguments starting at `from`.
-    fn from_args(row: &[Value], from: usize) -> Result<Masker, String> {
-        if row.len() <= from {
+    /// Reads the optional four mask arguments (`views` is empty when the call left
+    /// them out).
+    fn from_views(views: &[Strs<'_>], row: usize) -> Result<Masker, String> {
+        let [upper, lower, digit, other] = views else {
             return Ok(Masker::DEFAULT);
-        }
-        let one = |v: &Value| -> Result<Option<char>, String> {
-            match v {
-                Value::Null => Ok(None),
-                v => {
-                    let s = text(v)?;
+        };
+        let one = |v: &Strs<'_>| -> Result<Option<char>, String> {
+            match v.get(row) {
+                None => Ok(None),
+                Some(s) => {
                     let mut cs = s.chars();
                     match (cs.next(), cs.next()) {
                         (Some(c), None) => Ok(Some(c)),
@@ -148,12 +354,7 @@ impl Masker {
                 }
             }
         };
-        Ok(Masker {
-            upper: one(&row[from])?,
-            lower: one(&row[from + 1])?,
-            digit: one(&row[from + 2])?,
-            other: one(&row[from + 3])?,
-        })
+        Ok(Masker { upper: one(upper)?, lower: one(lower)?, digit: one(digit)?, other: one(other)? })
     }
 
     fn mask_char(&self, c: char) -> char {
@@ -168,10 +369,6 @@ impl Masker {
         };
         repl.unwrap_or(c)
     }
-
-    fn mask(&self, s: impl Iterator<Item = char>) -> String {
-        s.map(|c| self.mask_char(c)).collect()
-    }
 }
 
 fn mask_types(name: &str, args: &[DataType], with_count: bool) -> Result<DataType, String> {
@@ -179,113 +376,174 @@ fn mask_types(name: &str, args: &[DataType], with_count: bool) -> Result<DataTyp
     check_variants(name, args, &variants).map(|_| S)
 }
 
-/// The part of the MASK_LEFT family that differs: which chars of `n` to mask.
-fn mask_part(name: &'static str, row: &[Value], f: fn(&[char], usize, &Masker) -> String) -> Result<Value, String> {
-    if row[0].is_null() || row[1].is_null() {
-        return Ok(Value::Null);
-    }
-    let n = int(&row[1])?;
-    if n < 0 {
-        return Err(format!("function {name} requires a non-negative number of characters to mask or skip"));
-    }
-    let masker = Masker::from_args(row, 2)?;
-    let chars = chars_of(text(&row[0])?);
-    let n = (n as usize).min(chars.len());
-    Ok(Value::string(&f(&chars, n, &masker)))
+/// MASK: every character, with the default or the given mask characters.
+fn mask_all(args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError> {
+    let ops = args.args;
+    let input = ops[0].strs();
+    let masks: Vec<Strs<'_>> = ops[1..].iter().map(Operand::strs).collect();
+    let mut buf = String::new();
+    each_row(args, |row, out| {
+        let Some(s) = input.get(row) else { return Ok(()) };
+        let masker = Masker::from_views(&masks, row)?;
+        buf.clear();
+        buf.extend(s.chars().map(|c| masker.mask_char(c)));
+        out.push_str(&buf);
+        Ok(())
+    })
 }
 
-fn decode(input: &str, encoding: &str) -> Result<Vec<u8>, String> {
-    match encoding.to_ascii_lowercase().as_str() {
-        "hex" => {
+/// The MASK_LEFT family: `part(chars, n)` is the range of character positions to mask
+/// in a string of `chars` characters, `n` already capped at `chars`.
+fn mask_part(
+    args: ScalarArgs<'_>,
+    name: &'static str,
+    part: fn(usize, usize) -> Range<usize>,
+) -> Result<ArrayRef, UdfError> {
+    let ops = args.args;
+    let (input, count) = (ops[0].strs(), ops[1].ints());
+    let masks: Vec<Strs<'_>> = ops[2..].iter().map(Operand::strs).collect();
+    let mut buf = String::new();
+    each_row(args, |row, out| {
+        let (Some(s), Some(n)) = (input.get(row), count.get(row)) else { return Ok(()) };
+        if n < 0 {
+            return Err(format!("function {name} requires a non-negative number of characters to mask or skip"));
+        }
+        let masker = Masker::from_views(&masks, row)?;
+        let chars = s.chars().count();
+        let masked = part(chars, usize::try_from(n).unwrap_or(usize::MAX).min(chars));
+        buf.clear();
+        buf.extend(s.chars().enumerate().map(|(i, c)| if masked.contains(&i) { masker.mask_char(c) } else { c }));
+        out.push_str(&buf);
+        Ok(())
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Hex,
+    Utf8,
+    Ascii,
+    Base64,
+}
+
+/// ENCODE's error for an unknown encoding, or the same one twice.
+const UNSUPPORTED_PAIR: &str = "supported input and output encodings are: hex, utf8, ascii and base64";
+
+/// An encoding name, in any case.
+fn encoding(name: &str) -> Result<Encoding, String> {
+    let known =
+        [("hex", Encoding::Hex), ("utf8", Encoding::Utf8), ("ascii", Encoding::Ascii), ("base64", Encoding::Base64)];
+    known.iter().find(|(n, _)| name.eq_ignore_ascii_case(n)).map(|(_, e)| *e).ok_or_else(|| {
+        format!("unsupported encoding '{}': supported are hex, utf8, ascii and base64", name.to_ascii_lowercase())
+    })
+}
+
+/// Appends the bytes `input` stands for in `encoding` to `out`.
+fn decode(input: &str, encoding: Encoding, out: &mut Vec<u8>) -> Result<(), String> {
+    match encoding {
+        Encoding::Hex => {
             let digits = strip_hex(input);
-            if digits.len() % 2 != 0 {
+            if !digits.len().is_multiple_of(2) {
                 return Err(format!("'{input}' is not valid hex: odd number of digits"));
             }
-            (0..digits.len())
-                .step_by(2)
-                .map(|i| {
-                    digits
-                        .get(i..i + 2)
-                        .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                        .ok_or_else(|| format!("'{input}' is not valid hex"))
-                })
-                .collect()
+            for i in (0..digits.len()).step_by(2) {
+                let byte = digits
+                    .get(i..i + 2)
+                    .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                    .ok_or_else(|| format!("'{input}' is not valid hex"))?;
+                out.push(byte);
+            }
+            Ok(())
         }
-        "utf8" => Ok(input.as_bytes().to_vec()),
-        "ascii" => Ok(input.chars().map(|c| if c.is_ascii() { c as u8 } else { b'?' }).collect()),
-        "base64" => base64::engine::general_purpose::STANDARD
-            .decode(input.trim_end_matches('\n'))
+        Encoding::Utf8 => {
+            out.extend_from_slice(input.as_bytes());
+            Ok(())
+        }
+        Encoding::Ascii => {
+            out.extend(input.chars().map(|c| if c.is_ascii() { c as u8 } else { b'?' }));
+            Ok(())
+        }
+        Encoding::Base64 => base64::engine::general_purpose::STANDARD
+            .decode_vec(input.trim_end_matches('\n'), out)
             .map_err(|e| format!("'{input}' is not valid base64: {e}")),
-        other => Err(format!("unsupported encoding '{other}': supported are hex, utf8, ascii and base64")),
     }
 }
 
 /// `0xAB`, `X'AB'` and `AB` all mean the bytes 0xAB.
-fn strip_hex(input: &str) -> String {
+fn strip_hex(input: &str) -> Cow<'_, str> {
     if let Some(rest) = input.strip_prefix("0x") {
-        if rest.len() % 2 != 0 {
-            return format!("0{rest}");
+        if !rest.len().is_multiple_of(2) {
+            return Cow::Owned(format!("0{rest}"));
         }
-        return rest.to_string();
+        return Cow::Borrowed(rest);
     }
     if input.len() >= 3 && (input.starts_with("x'") || input.starts_with("X'")) && input.ends_with('\'') {
-        return input[2..input.len() - 1].to_string();
+        if let Some(inner) = input.get(2..input.len() - 1) {
+            return Cow::Borrowed(inner);
+        }
     }
-    input.to_string()
+    Cow::Borrowed(input)
 }
 
-fn encode(data: &[u8], encoding: &str) -> Result<String, String> {
-    match encoding.to_ascii_lowercase().as_str() {
-        "hex" => Ok(data.iter().map(|b| format!("{b:02x}")).collect()),
-        "utf8" => Ok(String::from_utf8_lossy(data).into_owned()),
-        "ascii" => Ok(data.iter().map(|&b| if b.is_ascii() { b as char } else { '\u{FFFD}' }).collect()),
-        "base64" => Ok(base64::engine::general_purpose::STANDARD.encode(data)),
-        other => Err(format!("unsupported encoding '{other}': supported are hex, utf8, ascii and base64")),
+/// Appends `data` written in `encoding` to `out`.
+fn encode(data: &[u8], encoding: Encoding, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match encoding {
+        Encoding::Hex => {
+            for b in data {
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0xf)]));
+            }
+        }
+        Encoding::Utf8 => out.push_str(&String::from_utf8_lossy(data)),
+        Encoding::Ascii => out.extend(data.iter().map(|&b| if b.is_ascii() { b as char } else { '\u{FFFD}' })),
+        Encoding::Base64 => base64::engine::general_purpose::STANDARD.encode_string(data, out),
     }
 }
 
 /// Splits on a literal delimiter; an empty delimiter splits into characters.
-fn split_str(s: &str, delim: &str) -> Vec<Value> {
+fn split_str<'a>(s: &'a str, delim: &str, mut emit: impl FnMut(&'a str)) {
     if delim.is_empty() {
         if s.is_empty() {
-            return vec![Value::string("")];
+            emit("");
         }
-        return s.chars().map(|c| Value::string(c.encode_utf8(&mut [0; 4]))).collect();
+        for (i, c) in s.char_indices() {
+            emit(s.get(i..i + c.len_utf8()).unwrap_or_default());
+        }
+        return;
     }
-    s.split(delim).map(Value::string).collect()
+    s.split(delim).for_each(emit);
 }
 
-fn split_bytes(b: &[u8], delim: &[u8]) -> Vec<Value> {
-    let piece = |p: &[u8]| Value::Bytes(Arc::from(p));
+fn split_bytes(b: &[u8], delim: &[u8], mut emit: impl FnMut(&[u8])) {
     if delim.is_empty() {
-        return b.iter().map(|x| piece(std::slice::from_ref(x))).collect();
+        b.iter().for_each(|x| emit(std::slice::from_ref(x)));
+        return;
     }
-    let mut out = Vec::new();
     let mut start = 0;
     let mut i = 0;
     while i + delim.len() <= b.len() {
-        if &b[i..i + delim.len()] == delim {
-            out.push(piece(&b[start..i]));
+        if b.get(i..i + delim.len()) == Some(delim) {
+            emit(b.get(start..i).unwrap_or_default());
             i += delim.len();
             start = i;
         } else {
             i += 1;
         }
     }
-    out.push(piece(&b[start..]));
-    out
+    emit(b.get(start..).unwrap_or_default());
 }
 
 /// The index of the `n`-th (1-based) occurrence of `needle` in `hay` at or after
 /// `from`, overlapping matches allowed (commons-lang `ordinalIndexOf`).
-fn nth_index(hay: &[char], needle: &[char], from: usize, n: i64) -> Option<usize> {
+fn nth_index<T: PartialEq>(hay: &[T], needle: &[T], from: usize, n: i64) -> Option<usize> {
     if n <= 0 {
         return None;
     }
     let mut found = 0;
     let mut i = from;
     while i + needle.len() <= hay.len() {
-        if hay[i..i + needle.len()] == *needle {
+        if hay.get(i..i + needle.len()) == Some(needle) {
             found += 1;
             if found == n {
                 return Some(i);
@@ -296,34 +554,66 @@ fn nth_index(hay: &[char], needle: &[char], from: usize, n: i64) -> Option<usize
     None
 }
 
-fn instr(row: &[Value]) -> Result<Value, String> {
-    if row[0].is_null() || row[1].is_null() {
-        return Ok(Value::Int(0));
+/// Like [`nth_index`] searching backwards: the start of the `n`-th occurrence of
+/// `needle` that ends at least `from` elements before the end of `hay`.
+fn nth_index_back<T: PartialEq>(hay: &[T], needle: &[T], from: usize, n: i64) -> Option<usize> {
+    if n <= 0 {
+        return None;
     }
-    if row.iter().skip(2).any(Value::is_null) {
-        return Ok(Value::Null);
+    let mut i = hay.len().checked_sub(needle.len())?.checked_sub(from)?;
+    let mut found = 0;
+    loop {
+        if hay.get(i..i + needle.len()) == Some(needle) {
+            found += 1;
+            if found == n {
+                return Some(i);
+            }
+        }
+        i = i.checked_sub(1)?;
     }
-    let hay = chars_of(text(&row[0])?);
-    let needle = chars_of(text(&row[1])?);
-    let pos = row.get(2).map(int).transpose()?.unwrap_or(1);
-    let occurrence = row.get(3).map(int).transpose()?.unwrap_or(1);
-    let len = hay.len() as i64;
-    if pos == 0 || pos.abs() > len {
-        return Ok(Value::Int(0));
-    }
-    let result = if pos > 0 {
-        nth_index(&hay, &needle, (pos - 1) as usize, occurrence).map(|i| i as i64 + 1)
-    } else {
-        let rhay: Vec<char> = hay.iter().rev().copied().collect();
-        let rneedle: Vec<char> = needle.iter().rev().copied().collect();
-        let p = -pos;
-        nth_index(&rhay, &rneedle, (p - 1) as usize, occurrence).map(|i| len - i as i64 - needle.len() as i64 + 1)
-    };
-    Ok(Value::Int(result.and_then(|r| i32::try_from(r).ok()).unwrap_or(0)))
 }
 
-fn initcap(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+/// INSTR over characters (or bytes, for ASCII text): the 1-based position, 0 if absent.
+fn instr<T: PartialEq>(hay: &[T], needle: &[T], pos: i64, occurrence: i64) -> i32 {
+    let len = hay.len() as u64;
+    if pos == 0 || pos.unsigned_abs() > len {
+        return 0;
+    }
+    let from = (pos.unsigned_abs() - 1) as usize;
+    let found =
+        if pos > 0 { nth_index(hay, needle, from, occurrence) } else { nth_index_back(hay, needle, from, occurrence) };
+    found.and_then(|i| i32::try_from(i + 1).ok()).unwrap_or(0)
+}
+
+fn instr_column(args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError> {
+    let ops = args.args;
+    let (hay, needle) = (ops[0].strs(), ops[1].strs());
+    let (pos, occurrence) = (ops.get(2).map(Operand::ints), ops.get(3).map(Operand::ints));
+    let (mut hay_chars, mut needle_chars) = (Vec::new(), Vec::new());
+    each_row(args, |row, out| {
+        let (Some(h), Some(n)) = (hay.get(row), needle.get(row)) else {
+            out.push_i32(0);
+            return Ok(());
+        };
+        let (Some(pos), Some(occurrence)) = (opt_int(&pos, row, 1), opt_int(&occurrence, row, 1)) else {
+            return Ok(());
+        };
+        let at = if h.is_ascii() && n.is_ascii() {
+            instr(h.as_bytes(), n.as_bytes(), pos, occurrence)
+        } else {
+            hay_chars.clear();
+            hay_chars.extend(h.chars());
+            needle_chars.clear();
+            needle_chars.extend(n.chars());
+            instr(&hay_chars, &needle_chars, pos, occurrence)
+        };
+        out.push_i32(at);
+        Ok(())
+    })
+}
+
+fn initcap(s: &str, out: &mut String) {
+    out.clear();
     let mut at_start = true;
     for c in s.chars() {
         if c.is_whitespace() {
@@ -336,30 +626,34 @@ fn initcap(s: &str) -> String {
             out.extend(c.to_lowercase());
         }
     }
-    out
 }
 
-fn chr(v: &Value) -> Value {
-    match v {
-        Value::String(s) => {
-            let hex = s.strip_prefix("\\u").or_else(|| s.strip_prefix("U+")).filter(|h| h.len() >= 4);
-            let Some(hex) = hex else { return Value::Null };
-            // Java unescapes `\uXXXX` and keeps what follows; a surrogate pair needs both.
-            let (code, rest) = hex.split_at(4);
-            match u32::from_str_radix(code, 16).ok().and_then(char::from_u32) {
-                Some(c) => Value::string(&format!("{c}{rest}")),
-                None => Value::Null,
-            }
+/// CHR of a `\uXXXX` or `U+XXXX` string: Java unescapes the code and keeps what
+/// follows; a surrogate (half of a pair) gives NULL.
+fn chr_escape(s: &str, out: &mut String) -> bool {
+    let hex = s.strip_prefix("\\u").or_else(|| s.strip_prefix("U+")).filter(|h| h.len() >= 4);
+    let Some((code, rest)) = hex.and_then(|h| Some((h.get(..4)?, h.get(4..)?))) else { return false };
+    match u32::from_str_radix(code, 16).ok().and_then(char::from_u32) {
+        Some(c) => {
+            out.clear();
+            out.push(c);
+            out.push_str(rest);
+            true
         }
-        v => match v.as_i64().and_then(|c| u32::try_from(c).ok()).and_then(char::from_u32) {
-            Some(c) => Value::string(c.encode_utf8(&mut [0; 4])),
-            None => Value::Null,
-        },
+        None => false,
     }
 }
 
 fn regex_group_count(re: &Regex) -> i64 {
     re.captures_len() as i64 - 1
+}
+
+/// A regular expression for REGEXP_SPLIT_TO_ARRAY, with whether it matches "".
+fn compile_splitter(pattern: &str) -> Result<(Regex, bool), String> {
+    compile_regex(pattern).map(|re| {
+        let empty = re.is_match("");
+        (re, empty)
+    })
 }
 
 pub(super) const FUNCTIONS: &[Builtin] = &[
@@ -369,7 +663,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Converts a string to upper case.",
         signatures: &["UCASE(input STRING) -> STRING"],
         return_type: |args| check_args("UCASE", args, &[DataType::String]).map(|_| DataType::String),
-        eval: |args| Ok(per_row_strict(args, |row| Ok(Value::string(&text(&row[0])?.to_uppercase())))),
+        eval: |args| change_case(args, true),
     },
     Builtin {
         name: "LCASE",
@@ -377,7 +671,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Converts a string to lower case.",
         signatures: &["LCASE(input STRING) -> STRING"],
         return_type: |args| check_args("LCASE", args, &[DataType::String]).map(|_| DataType::String),
-        eval: |args| Ok(per_row_strict(args, |row| Ok(Value::string(&text(&row[0])?.to_lowercase())))),
+        eval: |args| change_case(args, false),
     },
     Builtin {
         name: "CONCAT",
@@ -394,22 +688,29 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             }
         },
         eval: |args| {
-            let is_bytes = *args.return_type == B;
-            Ok(per_row(args, |row| {
-                if is_bytes {
-                    let mut out = Vec::new();
-                    for v in row.iter().filter(|v| !v.is_null()) {
-                        out.extend_from_slice(bytes(v)?);
+            let ops = args.args;
+            if *args.return_type == B {
+                let inputs: Vec<_> = ops.iter().map(Operand::bytes).collect();
+                let mut buf = Vec::new();
+                return each_row(args, |row, out| {
+                    buf.clear();
+                    for b in inputs.iter().filter_map(|v| v.get(row)) {
+                        buf.extend_from_slice(b);
                     }
-                    Ok(Value::Bytes(Arc::from(out)))
-                } else {
-                    let mut out = String::new();
-                    for v in row.iter().filter(|v| !v.is_null()) {
-                        out.push_str(text(v)?);
-                    }
-                    Ok(Value::string(&out))
+                    out.push_bytes(&buf);
+                    Ok(())
+                });
+            }
+            let inputs: Vec<_> = ops.iter().map(Operand::strs).collect();
+            let mut buf = String::new();
+            each_row(args, |row, out| {
+                buf.clear();
+                for s in inputs.iter().filter_map(|v| v.get(row)) {
+                    buf.push_str(s);
                 }
-            }))
+                out.push_str(&buf);
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -430,28 +731,39 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             }
         },
         eval: |args| {
-            let is_bytes = *args.return_type == B;
-            Ok(per_row(args, |row| {
-                if row[0].is_null() {
-                    return Ok(Value::Null);
-                }
-                let values = row[1..].iter().filter(|v| !v.is_null());
-                if is_bytes {
-                    let sep = bytes(&row[0])?;
-                    let mut out = Vec::new();
-                    for (i, v) in values.enumerate() {
+            let ops = args.args;
+            if *args.return_type == B {
+                let sep = ops[0].bytes();
+                let inputs: Vec<_> = ops[1..].iter().map(Operand::bytes).collect();
+                let mut buf = Vec::new();
+                return each_row(args, |row, out| {
+                    let Some(sep) = sep.get(row) else { return Ok(()) };
+                    buf.clear();
+                    for (i, b) in inputs.iter().filter_map(|v| v.get(row)).enumerate() {
                         if i > 0 {
-                            out.extend_from_slice(sep);
+                            buf.extend_from_slice(sep);
                         }
-                        out.extend_from_slice(bytes(v)?);
+                        buf.extend_from_slice(b);
                     }
-                    Ok(Value::Bytes(Arc::from(out)))
-                } else {
-                    let sep = text(&row[0])?;
-                    let parts = values.map(text).collect::<Result<Vec<_>, _>>()?;
-                    Ok(Value::string(&parts.join(sep)))
+                    out.push_bytes(&buf);
+                    Ok(())
+                });
+            }
+            let sep = ops[0].strs();
+            let inputs: Vec<_> = ops[1..].iter().map(Operand::strs).collect();
+            let mut buf = String::new();
+            each_row(args, |row, out| {
+                let Some(sep) = sep.get(row) else { return Ok(()) };
+                buf.clear();
+                for (i, s) in inputs.iter().filter_map(|v| v.get(row)).enumerate() {
+                    if i > 0 {
+                        buf.push_str(sep);
+                    }
+                    buf.push_str(s);
                 }
-            }))
+                out.push_str(&buf);
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -460,7 +772,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "The length of a string in characters, or of bytes in bytes.",
         signatures: &["LEN(input STRING) -> INT", "LEN(input BYTES) -> INT"],
         return_type: |args| check_variants("LEN", args, &[&[S], &[B]]).map(|_| I),
-        eval: |args| Ok(per_row_strict(args, len)),
+        eval: len,
     },
     Builtin {
         name: "LENGTH",
@@ -468,7 +780,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Synonym for LEN.",
         signatures: &["LENGTH(input STRING) -> INT", "LENGTH(input BYTES) -> INT"],
         return_type: |args| check_variants("LENGTH", args, &[&[S], &[B]]).map(|_| I),
-        eval: |args| Ok(per_row_strict(args, len)),
+        eval: len,
     },
     Builtin {
         name: "SUBSTRING",
@@ -485,23 +797,33 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
                 .map(|i| if i < 2 { S } else { B })
         },
         eval: |args| {
-            Ok(per_row_strict(args, |row| {
-                let pos = int(&row[1])?;
-                let length = row.get(2).map(int).transpose()?;
-                match &row[0] {
-                    Value::Bytes(b) => {
-                        let start = start_index(b.len(), pos);
-                        let end = length.map_or(b.len(), |l| end_index(b.len(), start, l));
-                        Ok(Value::Bytes(Arc::from(&b[start..end])))
-                    }
-                    v => {
-                        let chars = chars_of(text(v)?);
-                        let start = start_index(chars.len(), pos);
-                        let end = length.map_or(chars.len(), |l| end_index(chars.len(), start, l));
-                        Ok(Value::string(&chars[start..end].iter().collect::<String>()))
-                    }
-                }
-            }))
+            let ops = args.args;
+            let (pos, length) = (ops[1].ints(), ops.get(2).map(Operand::ints));
+            // The length, `Some(None)` when the call has none, `None` when it is NULL.
+            let length_at = move |row: usize| match &length {
+                Some(l) => l.get(row).map(Some),
+                None => Some(None),
+            };
+            if *args.return_type == B {
+                let input = ops[0].bytes();
+                return each_row(args, |row, out| {
+                    let (Some(b), Some(pos), Some(length)) = (input.get(row), pos.get(row), length_at(row)) else {
+                        return Ok(());
+                    };
+                    let start = start_index(b.len(), pos);
+                    let end = length.map_or(b.len(), |l| end_index(b.len(), start, l));
+                    out.push_bytes(b.get(start..end).unwrap_or_default());
+                    Ok(())
+                });
+            }
+            let input = ops[0].strs();
+            each_row(args, |row, out| {
+                let (Some(s), Some(pos), Some(length)) = (input.get(row), pos.get(row), length_at(row)) else {
+                    return Ok(());
+                };
+                out.push_str(substring(s, pos, length));
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -510,7 +832,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Removes leading and trailing whitespace (and control characters).",
         signatures: &["TRIM(input STRING) -> STRING"],
         return_type: |args| check_args("TRIM", args, &[S]).map(|_| S),
-        eval: |args| Ok(per_row_strict(args, |row| Ok(Value::string(java_trim_end(java_trim_start(text(&row[0])?)))))),
+        eval: |args| str_slice(args, |s| java_trim_end(java_trim_start(s))),
     },
     Builtin {
         name: "LTRIM",
@@ -518,7 +840,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Removes leading whitespace (and control characters).",
         signatures: &["LTRIM(input STRING) -> STRING"],
         return_type: |args| check_args("LTRIM", args, &[S]).map(|_| S),
-        eval: |args| Ok(per_row_strict(args, |row| Ok(Value::string(java_trim_start(text(&row[0])?))))),
+        eval: |args| str_slice(args, java_trim_start),
     },
     Builtin {
         name: "RTRIM",
@@ -526,7 +848,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Removes trailing whitespace (and control characters).",
         signatures: &["RTRIM(input STRING) -> STRING"],
         return_type: |args| check_args("RTRIM", args, &[S]).map(|_| S),
-        eval: |args| Ok(per_row_strict(args, |row| Ok(Value::string(java_trim_end(text(&row[0])?))))),
+        eval: |args| str_slice(args, java_trim_end),
     },
     Builtin {
         name: "LPAD",
@@ -537,7 +859,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             "LPAD(input BYTES, length INT, padding BYTES) -> BYTES",
         ],
         return_type: |args| check_variants("LPAD", args, &[&[S, I, S], &[B, I, B]]).map(|i| if i == 0 { S } else { B }),
-        eval: |args| Ok(per_row_strict(args, |row| pad(&row[0], &row[1], &row[2], true))),
+        eval: |args| pad(args, true),
     },
     Builtin {
         name: "RPAD",
@@ -548,7 +870,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             "RPAD(input BYTES, length INT, padding BYTES) -> BYTES",
         ],
         return_type: |args| check_variants("RPAD", args, &[&[S, I, S], &[B, I, B]]).map(|i| if i == 0 { S } else { B }),
-        eval: |args| Ok(per_row_strict(args, |row| pad(&row[0], &row[1], &row[2], false))),
+        eval: |args| pad(args, false),
     },
     Builtin {
         name: "REPLACE",
@@ -557,7 +879,17 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["REPLACE(input STRING, old STRING, new STRING) -> STRING"],
         return_type: |args| check_args("REPLACE", args, &[S, S, S]).map(|_| S),
         eval: |args| {
-            Ok(per_row_strict(args, |row| Ok(Value::string(&text(&row[0])?.replace(text(&row[1])?, text(&row[2])?)))))
+            let ops = args.args;
+            let (input, old, new) = (ops[0].strs(), ops[1].strs(), ops[2].strs());
+            let mut buf = String::new();
+            each_row(args, |row, out| {
+                let (Some(s), Some(old), Some(new)) = (input.get(row), old.get(row), new.get(row)) else {
+                    return Ok(());
+                };
+                replace_into(s, old, new, &mut buf);
+                out.push_str(&buf);
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -567,13 +899,21 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["REGEXP_REPLACE(input STRING, regex STRING, replacement STRING) -> STRING"],
         return_type: |args| check_args("REGEXP_REPLACE", args, &[S, S, S]).map(|_| S),
         eval: |args| {
+            let ops = args.args;
+            let (input, pattern, replacement) = (ops[0].strs(), ops[1].strs(), ops[2].strs());
             let mut regexes = Compiled::new(compile_regex);
             let mut reps = Compiled::new(|r| Ok(java_replacement(r)));
-            Ok(per_row_strict(args, |row| {
-                let re = regexes.get(text(&row[1])?)?;
-                let rep = reps.get(text(&row[2])?)?;
-                Ok(Value::string(&re.replace_all(text(&row[0])?, rep.as_str())))
-            }))
+            each_row(args, |row, out| {
+                let (Some(s), Some(pattern), Some(replacement)) =
+                    (input.get(row), pattern.get(row), replacement.get(row))
+                else {
+                    return Ok(());
+                };
+                let re = regexes.get(pattern)?;
+                let rep = reps.get(replacement)?;
+                out.push_str(&re.replace_all(s, rep.as_str()));
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -586,18 +926,23 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         ],
         return_type: |args| check_variants("REGEXP_EXTRACT", args, &[&[S, S], &[S, S, I]]).map(|_| S),
         eval: |args| {
+            let ops = args.args;
+            let (pattern, input, group) = (ops[0].strs(), ops[1].strs(), ops.get(2).map(Operand::ints));
             let mut regexes = Compiled::new(compile_regex);
-            Ok(per_row_strict(args, |row| {
-                let re = regexes.get(text(&row[0])?)?;
-                let group = row.get(2).map(int).transpose()?.unwrap_or(0);
+            each_row(args, |row, out| {
+                let (Some(pattern), Some(s), Some(group)) = (pattern.get(row), input.get(row), opt_int(&group, row, 0))
+                else {
+                    return Ok(());
+                };
+                let re = regexes.get(pattern)?;
                 if group < 0 || group > regex_group_count(re) {
-                    return Ok(Value::Null);
+                    return Ok(());
                 }
-                Ok(re
-                    .captures(text(&row[1])?)
-                    .and_then(|c| c.get(group as usize))
-                    .map_or(Value::Null, |m| Value::string(m.as_str())))
-            }))
+                if let Some(m) = re.captures(s).and_then(|c| c.get(group as usize)) {
+                    out.push_str(m.as_str());
+                }
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -612,19 +957,28 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             check_variants("REGEXP_EXTRACT_ALL", args, &[&[S, S], &[S, S, I]]).map(|_| DataType::Array(Box::new(S)))
         },
         eval: |args| {
+            let ops = args.args;
+            let (pattern, input, group) = (ops[0].strs(), ops[1].strs(), ops.get(2).map(Operand::ints));
             let mut regexes = Compiled::new(compile_regex);
-            Ok(per_row_strict(args, |row| {
-                let re = regexes.get(text(&row[0])?)?;
-                let group = row.get(2).map(int).transpose()?.unwrap_or(0);
+            each_row(args, |row, out| {
+                let (Some(pattern), Some(s), Some(group)) = (pattern.get(row), input.get(row), opt_int(&group, row, 0))
+                else {
+                    return Ok(());
+                };
+                let re = regexes.get(pattern)?;
                 if group < 0 || group > regex_group_count(re) {
-                    return Ok(Value::Null);
+                    return Ok(());
                 }
-                Ok(Value::Array(
-                    re.captures_iter(text(&row[1])?)
-                        .map(|c| c.get(group as usize).map_or(Value::Null, |m| Value::string(m.as_str())))
-                        .collect(),
-                ))
-            }))
+                let items = list_items(out)?;
+                for c in re.captures_iter(s) {
+                    match c.get(group as usize) {
+                        Some(m) => items.push_str(m.as_str()),
+                        None => items.append_null(),
+                    }
+                }
+                out.close_list();
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -634,34 +988,44 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["REGEXP_SPLIT_TO_ARRAY(input STRING, regex STRING) -> ARRAY<STRING>"],
         return_type: |args| check_args("REGEXP_SPLIT_TO_ARRAY", args, &[S, S]).map(|_| DataType::Array(Box::new(S))),
         eval: |args| {
-            let mut regexes = Compiled::new(compile_regex);
-            Ok(per_row_strict(args, |row| {
-                let input = text(&row[0])?;
-                let pattern = text(&row[1])?;
+            let ops = args.args;
+            let (input, pattern) = (ops[0].strs(), ops[1].strs());
+            let mut regexes = Compiled::new(compile_splitter);
+            let mut pieces: Vec<&str> = Vec::new();
+            each_row(args, |row, out| {
+                let (Some(input), Some(pattern)) = (input.get(row), pattern.get(row)) else { return Ok(()) };
                 if pattern.is_empty() {
-                    return Ok(Value::Array(split_str(input, "")));
+                    let items = list_items(out)?;
+                    split_str(input, "", |p| items.push_str(p));
+                    out.close_list();
+                    return Ok(());
                 }
-                let re = regexes.get(pattern)?;
+                let (re, matches_empty) = regexes.get(pattern)?;
                 // Java drops the empty leading piece a zero-width match at 0 would make.
-                let mut pieces = Vec::new();
+                pieces.clear();
                 let mut last = 0;
                 for m in re.find_iter(input) {
                     if m.start() == 0 && m.end() == 0 {
                         continue;
                     }
-                    pieces.push(Value::string(&input[last..m.start()]));
+                    pieces.push(input.get(last..m.start()).unwrap_or_default());
                     last = m.end();
                 }
-                pieces.push(Value::string(&input[last..]));
+                pieces.push(input.get(last..).unwrap_or_default());
                 // A regex that matches the empty string splits like Java's `Pattern.split`,
                 // which drops trailing empty strings; others keep them (Guava's splitter).
-                if re.is_match("") {
-                    while pieces.len() > 1 && pieces.last().and_then(Value::as_str) == Some("") {
+                if *matches_empty {
+                    while pieces.len() > 1 && pieces.last() == Some(&"") {
                         pieces.pop();
                     }
                 }
-                Ok(Value::Array(pieces))
-            }))
+                let items = list_items(out)?;
+                for p in &pieces {
+                    items.push_str(p);
+                }
+                out.close_list();
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -673,10 +1037,25 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             check_variants("SPLIT", args, &[&[S, S], &[B, B]]).map(|i| DataType::Array(Box::new(if i == 0 { S } else { B })))
         },
         eval: |args| {
-            Ok(per_row_strict(args, |row| match (&row[0], &row[1]) {
-                (Value::Bytes(b), Value::Bytes(d)) => Ok(Value::Array(split_bytes(b, d))),
-                (s, d) => Ok(Value::Array(split_str(text(s)?, text(d)?))),
-            }))
+            let ops = args.args;
+            if matches!(args.return_type, DataType::Array(item) if **item == B) {
+                let (input, delim) = (ops[0].bytes(), ops[1].bytes());
+                return each_row(args, |row, out| {
+                    let (Some(b), Some(d)) = (input.get(row), delim.get(row)) else { return Ok(()) };
+                    let items = list_items(out)?;
+                    split_bytes(b, d, |p| items.push_bytes(p));
+                    out.close_list();
+                    Ok(())
+                });
+            }
+            let (input, delim) = (ops[0].strs(), ops[1].strs());
+            each_row(args, |row, out| {
+                let (Some(s), Some(d)) = (input.get(row), delim.get(row)) else { return Ok(()) };
+                let items = list_items(out)?;
+                split_str(s, d, |p| items.push_str(p));
+                out.close_list();
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -688,24 +1067,35 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             check_args("SPLIT_TO_MAP", args, &[S, S, S]).map(|_| DataType::Map(Box::new(S), Box::new(S)))
         },
         eval: |args| {
-            Ok(per_row_strict(args, |row| {
-                let (input, entry, kv) = (text(&row[0])?, text(&row[1])?, text(&row[2])?);
+            let ops = args.args;
+            let (input, entry, kv) = (ops[0].strs(), ops[1].strs(), ops[2].strs());
+            let mut entries: Vec<(&str, &str)> = Vec::new();
+            each_row(args, |row, out| {
+                let (Some(input), Some(entry), Some(kv)) = (input.get(row), entry.get(row), kv.get(row)) else {
+                    return Ok(());
+                };
                 if entry.is_empty() || kv.is_empty() || entry == kv {
-                    return Ok(Value::Null);
+                    return Ok(());
                 }
-                let mut out: Vec<(Value, Value)> = Vec::new();
+                entries.clear();
                 for e in input.split(entry).filter(|e| !e.is_empty()) {
                     let Some((k, v)) = e.split_once(kv) else { continue };
                     // Guava's splitter yields more than two parts here; ksqlDB keeps the second.
                     let v = v.split(kv).next().unwrap_or(v);
-                    let (k, v) = (Value::string(k), Value::string(v));
-                    match out.iter_mut().find(|(ek, _)| *ek == k) {
+                    match entries.iter_mut().find(|(ek, _)| *ek == k) {
                         Some(slot) => slot.1 = v,
-                        None => out.push((k, v)),
+                        None => entries.push((k, v)),
                     }
                 }
-                Ok(Value::Map(out))
-            }))
+                let (keys, values) =
+                    out.map_entries().ok_or_else(|| "internal: the result column is not a MAP".to_string())?;
+                for (k, v) in &entries {
+                    keys.push_str(k);
+                    values.push_str(v);
+                }
+                out.close_map();
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -718,7 +1108,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             "INSTR(str STRING, substring STRING, position INT, occurrence INT) -> INT",
         ],
         return_type: |args| check_variants("INSTR", args, &[&[S, S], &[S, S, I], &[S, S, I, I]]).map(|_| I),
-        eval: |args| Ok(per_row(args, instr)),
+        eval: instr_column,
     },
     Builtin {
         name: "INITCAP",
@@ -726,7 +1116,17 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Capitalizes the first letter of each word and lower-cases the rest.",
         signatures: &["INITCAP(input STRING) -> STRING"],
         return_type: |args| check_args("INITCAP", args, &[S]).map(|_| S),
-        eval: |args| Ok(per_row_strict(args, |row| Ok(Value::string(&initcap(text(&row[0])?))))),
+        eval: |args| {
+            let input = args.args[0].strs();
+            let mut buf = String::new();
+            each_row(args, |row, out| {
+                if let Some(s) = input.get(row) {
+                    initcap(s, &mut buf);
+                    out.push_str(&buf);
+                }
+                Ok(())
+            })
+        },
     },
     Builtin {
         name: "MASK",
@@ -734,15 +1134,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Masks every character: upper case to 'X', lower case to 'x', digits to 'n', others to '-', or to the given characters (NULL keeps that class).",
         signatures: &["MASK(input STRING) -> STRING", "MASK(input STRING, upper STRING, lower STRING, digit STRING, other STRING) -> STRING"],
         return_type: |args| mask_types("MASK", args, false),
-        eval: |args| {
-            Ok(per_row(args, |row| {
-                if row[0].is_null() {
-                    return Ok(Value::Null);
-                }
-                let masker = Masker::from_args(row, 1)?;
-                Ok(Value::string(&masker.mask(text(&row[0])?.chars())))
-            }))
-        },
+        eval: mask_all,
     },
     Builtin {
         name: "MASK_LEFT",
@@ -753,11 +1145,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             "MASK_LEFT(input STRING, n INT, upper STRING, lower STRING, digit STRING, other STRING) -> STRING",
         ],
         return_type: |args| mask_types("MASK_LEFT", args, true),
-        eval: |args| {
-            Ok(per_row(args, |row| {
-                mask_part("MASK_LEFT", row, |c, n, m| m.mask(c[..n].iter().copied()) + &c[n..].iter().collect::<String>())
-            }))
-        },
+        eval: |args| mask_part(args, "MASK_LEFT", |_, n| 0..n),
     },
     Builtin {
         name: "MASK_RIGHT",
@@ -768,14 +1156,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             "MASK_RIGHT(input STRING, n INT, upper STRING, lower STRING, digit STRING, other STRING) -> STRING",
         ],
         return_type: |args| mask_types("MASK_RIGHT", args, true),
-        eval: |args| {
-            Ok(per_row(args, |row| {
-                mask_part("MASK_RIGHT", row, |c, n, m| {
-                    let k = c.len() - n;
-                    c[..k].iter().collect::<String>() + &m.mask(c[k..].iter().copied())
-                })
-            }))
-        },
+        eval: |args| mask_part(args, "MASK_RIGHT", |len, n| len - n..len),
     },
     Builtin {
         name: "MASK_KEEP_LEFT",
@@ -786,13 +1167,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             "MASK_KEEP_LEFT(input STRING, n INT, upper STRING, lower STRING, digit STRING, other STRING) -> STRING",
         ],
         return_type: |args| mask_types("MASK_KEEP_LEFT", args, true),
-        eval: |args| {
-            Ok(per_row(args, |row| {
-                mask_part("MASK_KEEP_LEFT", row, |c, n, m| {
-                    c[..n].iter().collect::<String>() + &m.mask(c[n..].iter().copied())
-                })
-            }))
-        },
+        eval: |args| mask_part(args, "MASK_KEEP_LEFT", |len, n| n..len),
     },
     Builtin {
         name: "MASK_KEEP_RIGHT",
@@ -803,14 +1178,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             "MASK_KEEP_RIGHT(input STRING, n INT, upper STRING, lower STRING, digit STRING, other STRING) -> STRING",
         ],
         return_type: |args| mask_types("MASK_KEEP_RIGHT", args, true),
-        eval: |args| {
-            Ok(per_row(args, |row| {
-                mask_part("MASK_KEEP_RIGHT", row, |c, n, m| {
-                    let k = c.len() - n;
-                    m.mask(c[..k].iter().copied()) + &c[k..].iter().collect::<String>()
-                })
-            }))
-        },
+        eval: |args| mask_part(args, "MASK_KEEP_RIGHT", |len, n| 0..len - n),
     },
     Builtin {
         name: "CHR",
@@ -818,7 +1186,20 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "The character with a decimal code point, or with a UTF-16 code written '\\u004b' or 'U+004B'.",
         signatures: &["CHR(code INT) -> STRING", "CHR(code STRING) -> STRING"],
         return_type: |args| check_variants("CHR", args, &[&[I], &[S]]).map(|_| S),
-        eval: |args| Ok(per_row_strict(args, |row| Ok(chr(&row[0])))),
+        eval: |args| {
+            let (escapes, codes) = (args.args[0].strs(), args.args[0].ints());
+            let mut buf = String::new();
+            each_row(args, |row, out| {
+                if let Some(s) = escapes.get(row) {
+                    if chr_escape(s, &mut buf) {
+                        out.push_str(&buf);
+                    }
+                } else if let Some(c) = codes.get(row).and_then(|c| u32::try_from(c).ok()).and_then(char::from_u32) {
+                    out.push_str(c.encode_utf8(&mut [0; 4]));
+                }
+                Ok(())
+            })
+        },
     },
     Builtin {
         name: "ENCODE",
@@ -827,14 +1208,24 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["ENCODE(input STRING, inputEncoding STRING, outputEncoding STRING) -> STRING"],
         return_type: |args| check_args("ENCODE", args, &[S, S, S]).map(|_| S),
         eval: |args| {
-            Ok(per_row_strict(args, |row| {
-                let (from, to) = (text(&row[1])?, text(&row[2])?);
-                let known = |e: &str| ["hex", "utf8", "ascii", "base64"].contains(&e.to_ascii_lowercase().as_str());
-                if !known(from) || !known(to) || from.eq_ignore_ascii_case(to) {
-                    return Err("supported input and output encodings are: hex, utf8, ascii and base64".into());
+            let ops = args.args;
+            let (input, from, to) = (ops[0].strs(), ops[1].strs(), ops[2].strs());
+            let (mut data, mut text) = (Vec::new(), String::new());
+            each_row(args, |row, out| {
+                let (Some(input), Some(from), Some(to)) = (input.get(row), from.get(row), to.get(row)) else {
+                    return Ok(());
+                };
+                let (Ok(from), Ok(to)) = (encoding(from), encoding(to)) else { return Err(UNSUPPORTED_PAIR.into()) };
+                if from == to {
+                    return Err(UNSUPPORTED_PAIR.into());
                 }
-                Ok(Value::string(&encode(&decode(text(&row[0])?, from)?, to)?))
-            }))
+                data.clear();
+                decode(input, from, &mut data)?;
+                text.clear();
+                encode(&data, to, &mut text);
+                out.push_str(&text);
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -844,7 +1235,16 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["TO_BYTES(input STRING, encoding STRING) -> BYTES"],
         return_type: |args| check_args("TO_BYTES", args, &[S, S]).map(|_| B),
         eval: |args| {
-            Ok(per_row_strict(args, |row| Ok(Value::Bytes(Arc::from(decode(text(&row[0])?, text(&row[1])?)?)))))
+            let ops = args.args;
+            let (input, enc) = (ops[0].strs(), ops[1].strs());
+            let mut data = Vec::new();
+            each_row(args, |row, out| {
+                let (Some(input), Some(enc)) = (input.get(row), enc.get(row)) else { return Ok(()) };
+                data.clear();
+                decode(input, encoding(enc)?, &mut data)?;
+                out.push_bytes(&data);
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -853,7 +1253,18 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Converts bytes to a string using an encoding: hex, utf8, ascii or base64.",
         signatures: &["FROM_BYTES(input BYTES, encoding STRING) -> STRING"],
         return_type: |args| check_args("FROM_BYTES", args, &[B, S]).map(|_| S),
-        eval: |args| Ok(per_row_strict(args, |row| Ok(Value::string(&encode(bytes(&row[0])?, text(&row[1])?)?)))),
+        eval: |args| {
+            let ops = args.args;
+            let (input, enc) = (ops[0].bytes(), ops[1].strs());
+            let mut text = String::new();
+            each_row(args, |row, out| {
+                let (Some(input), Some(enc)) = (input.get(row), enc.get(row)) else { return Ok(()) };
+                text.clear();
+                encode(input, encoding(enc)?, &mut text);
+                out.push_str(&text);
+                Ok(())
+            })
+        },
     },
     Builtin {
         name: "UUID",
@@ -862,15 +1273,20 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["UUID() -> STRING", "UUID(bytes BYTES) -> STRING"],
         return_type: |args| check_variants("UUID", args, &[&[], &[B]]).map(|_| S),
         eval: |args| {
-            if args.args.is_empty() {
-                return Ok((0..args.rows).map(|_| Value::string(&uuid::Uuid::new_v4().to_string())).collect());
-            }
-            Ok(per_row_strict(args, |row| {
-                let b = bytes(&row[0])?;
-                uuid::Uuid::from_slice(b)
-                    .map(|u| Value::string(&u.to_string()))
-                    .map_err(|_| format!("a UUID needs 16 bytes, got {}", b.len()))
-            }))
+            let mut buf = uuid::Uuid::encode_buffer();
+            let Some(op) = args.args.first() else {
+                return each_row(args, |_, out| {
+                    out.push_str(uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf));
+                    Ok(())
+                });
+            };
+            let input = op.bytes();
+            each_row(args, |row, out| {
+                let Some(b) = input.get(row) else { return Ok(()) };
+                let u = uuid::Uuid::from_slice(b).map_err(|_| format!("a UUID needs 16 bytes, got {}", b.len()))?;
+                out.push_str(u.hyphenated().encode_lower(&mut buf));
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -886,13 +1302,17 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             }
         },
         eval: |args| {
-            Ok(per_row(args, |row| {
-                if row[0].is_null() {
-                    return Ok(Value::Null);
+            let ops = args.args;
+            let n = ops[0].ints();
+            let choices: Vec<_> = ops[1..].iter().map(Operand::strs).collect();
+            each_row(args, |row, out| {
+                let Some(n) = n.get(row) else { return Ok(()) };
+                let chosen = usize::try_from(n).ok().and_then(|n| n.checked_sub(1)).and_then(|i| choices.get(i));
+                if let Some(s) = chosen.and_then(|c| c.get(row)) {
+                    out.push_str(s);
                 }
-                let n = int(&row[0])?;
-                Ok(if n >= 1 { row.get(n as usize).cloned().unwrap_or(Value::Null) } else { Value::Null })
-            }))
+                Ok(())
+            })
         },
     },
     Builtin {
@@ -908,24 +1328,20 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             }
         },
         eval: |args| {
-            Ok(per_row(args, |row| {
-                if row[0].is_null() {
-                    return Ok(Value::Int(0));
-                }
-                let pos = row[1..].iter().position(|v| *v == row[0]).map_or(0, |p| p + 1);
-                Ok(Value::Int(i32::try_from(pos).unwrap_or(0)))
-            }))
+            let ops = args.args;
+            let needle = ops[0].strs();
+            let choices: Vec<_> = ops[1..].iter().map(Operand::strs).collect();
+            each_row(args, |row, out| {
+                let pos = needle
+                    .get(row)
+                    .and_then(|s| choices.iter().position(|c| c.get(row) == Some(s)))
+                    .map_or(0, |p| p + 1);
+                out.push_i32(i32::try_from(pos).unwrap_or(0));
+                Ok(())
+            })
         },
     },
 ];
-
-fn len(row: &[Value]) -> Result<Value, String> {
-    let n = match &row[0] {
-        Value::Bytes(b) => b.len(),
-        v => text(v)?.chars().count(),
-    };
-    Ok(Value::Int(int32(&Value::BigInt(n as i64))?))
-}
 
 #[cfg(test)]
 mod tests {
@@ -1192,6 +1608,70 @@ mod tests {
         assert_eq!(call_typed("FIELD", &[DataType::String, DataType::String], vec![N, N]).0, Value::Int(0));
         assert!(ret("ELT", &[DataType::String, DataType::String]).unwrap_err().contains("ELT(INT, STRING, ...)"));
         assert!(ret("FIELD", &[DataType::String, DataType::Int]).is_err());
+    }
+
+    #[test]
+    fn constant_arguments_cover_every_row() {
+        let rows = |v: Value| vec![v; 3];
+        let (out, errors) = call_scalars("UCASE", &[DataType::String], vec![s("abc")], 3);
+        assert_eq!((out, errors.is_empty()), (rows(s("ABC")), true));
+        assert_eq!(call_scalars("LCASE", &[DataType::String], vec![s("ÄBC")], 3).0, rows(s("äbc")));
+        assert_eq!(call_scalars("LEN", &[DataType::String], vec![s("héllo")], 3).0, rows(Value::Int(5)));
+        assert_eq!(call_scalars("LEN", &[DataType::Bytes], vec![b(&[1, 2])], 3).0, rows(Value::Int(2)));
+        let t = [DataType::String, DataType::Int, DataType::Int];
+        assert_eq!(call_scalars("SUBSTRING", &t, vec![s("alice"), Value::Int(2), Value::Int(3)], 3).0, rows(s("lic")));
+        let t = [DataType::String, DataType::String];
+        assert_eq!(call_scalars("CONCAT", &t, vec![s("a"), N], 3).0, rows(s("a")));
+        assert_eq!(call_scalars("INSTR", &t, vec![N, s("a")], 3).0, rows(Value::Int(0)));
+        assert_eq!(call_scalars("SPLIT", &t, vec![s("a,b"), s(",")], 3).0, rows(strs(&["a", "b"])));
+        let t = [DataType::String, DataType::String, DataType::String];
+        let (out, errors) = call_scalars("REGEXP_REPLACE", &t, vec![s("a1"), s("("), s("#")], 3);
+        assert_eq!((out, errors.errors.len()), (rows(N), 3));
+        assert_eq!(call_scalars("UUID", &[], vec![], 3).0.len(), 3);
+    }
+
+    #[test]
+    fn case_and_length_over_columns() {
+        let t = [DataType::String];
+        let ascii = vec![vec![s("ab"), N, s("Cd"), s("")]];
+        assert_eq!(call_cols("UCASE", &t, ascii.clone()).0, vec![s("AB"), N, s("CD"), s("")]);
+        assert_eq!(call_cols("LCASE", &t, ascii.clone()).0, vec![s("ab"), N, s("cd"), s("")]);
+        assert_eq!(call_cols("LEN", &t, ascii).0, vec![Value::Int(2), N, Value::Int(2), Value::Int(0)]);
+        let mixed = vec![vec![s("ab"), s("straße"), N, s("ΟΔΟΣ")]];
+        assert_eq!(call_cols("LCASE", &t, vec![vec![s("ΣΑΣ Σ"), s("ÀÉ")]]).0, vec![s("σας σ"), s("àé")]);
+        assert_eq!(call_cols("UCASE", &t, mixed.clone()).0, vec![s("AB"), s("STRASSE"), N, s("ΟΔΟΣ")]);
+        assert_eq!(call_cols("LCASE", &t, mixed.clone()).0, vec![s("ab"), s("straße"), N, s("οδος")]);
+        assert_eq!(call_cols("LEN", &t, mixed).0, vec![Value::Int(2), Value::Int(6), N, Value::Int(4)]);
+        let bytes = vec![vec![b(&[1, 2, 3]), N]];
+        assert_eq!(call_cols("LENGTH", &[DataType::Bytes], bytes).0, vec![Value::Int(3), N]);
+    }
+
+    #[test]
+    fn ascii_case_of_a_sliced_column() {
+        use arrow_array::cast::AsArray;
+        use arrow_array::{Array, StringArray};
+        let full = StringArray::from(vec![Some("zz"), Some("aB"), None, Some("c")]);
+        let sliced = full.slice(1, 3);
+        let out = super::ascii_case_column(&sliced, true).unwrap_or_else(|| panic!("not converted"));
+        let out = out.as_string::<i32>();
+        assert_eq!(out.len(), 3);
+        assert_eq!((out.value(0), out.is_null(1), out.value(2)), ("AB", true, "C"));
+        let greek = StringArray::from(vec!["é"]);
+        assert!(super::ascii_case_column(&greek, true).is_none());
+    }
+
+    #[test]
+    fn instr_counts_characters() {
+        let i4 = |a: &str, b: &str, p: i32, o: i32| call("INSTR", vec![s(a), s(b), Value::Int(p), Value::Int(o)]);
+        assert_eq!(i4("héhé", "é", 1, 2), Value::Int(4));
+        assert_eq!(i4("héhé", "é", -1, 1), Value::Int(4));
+        assert_eq!(i4("héhé", "é", -2, 1), Value::Int(2));
+        assert_eq!(i4("abc", "", -1, 1), Value::Int(4));
+        assert_eq!(call("SUBSTRING", vec![s("héllo"), Value::Int(-2)]), s("lo"));
+        assert_eq!(call("LPAD", vec![s("é"), Value::Int(3), s("ü")]), s("üüé"));
+        assert_eq!(call("RPAD", vec![s("héllo"), Value::Int(2), s("x")]), s("hé"));
+        // The fifth byte is inside a character.
+        assert_eq!(call("CHR", vec![s("\\u000é")]), N);
     }
 
     #[test]

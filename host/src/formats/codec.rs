@@ -1,0 +1,335 @@
+//! `RowCodec`: record bytes into Arrow columns, and Arrow columns into record bytes,
+//! for one row layout and its key and value formats.
+//!
+//! Decoding appends each record to one [`ColumnBuilder`] per column of the layout
+//! (key, value and pseudo-columns); a record that fails is taken back out of every
+//! builder, so a bad record never leaves a ragged batch. Encoding reads a batch's
+//! arrays through [`Cells`] into reused buffers.
+
+use wasp_sql::plan::{ROWKEY, ROWOFFSET, ROWPARTITION, ROWTIME};
+use wasp_sql::{ColumnRole, DataType, Field};
+
+use super::cells::Cells;
+use super::delimited::{self, Splitter};
+use super::json::{self, ObjectLayout, Style};
+use super::{kafka, Format};
+use crate::batch::Batch;
+use crate::columnar::ColumnBuilder;
+
+/// Positions of the pseudo-columns in a source row.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pseudo {
+    rowtime: Option<usize>,
+    partition: Option<usize>,
+    offset: Option<usize>,
+    rowkey: Option<usize>,
+}
+
+/// Decodes and encodes the key and value of records for one row layout.
+#[derive(Debug)]
+pub struct RowCodec {
+    key_format: Format,
+    value_format: Format,
+    types: Vec<DataType>,
+    key: ObjectLayout,
+    value: ObjectLayout,
+    pseudo: Pseudo,
+    builders: Vec<ColumnBuilder>,
+    rows: usize,
+    /// Per value field, a builder that type-checks fields the query does not read.
+    scratch: Vec<ColumnBuilder>,
+    splitter: Splitter,
+}
+
+impl Clone for RowCodec {
+    fn clone(&self) -> Self {
+        let mut c = RowCodec::layout(&self.types, self.key.clone(), self.value.clone(), self.pseudo);
+        c.key_format = self.key_format.clone();
+        c.value_format = self.value_format.clone();
+        c
+    }
+}
+
+impl RowCodec {
+    /// A codec for rows laid out as `fields` (only key and value columns are coded;
+    /// pseudo-columns are filled from the record's metadata).
+    pub fn new(fields: &[Field], key_format: Format, value_format: Format) -> RowCodec {
+        let mut key = ObjectLayout { fields: Vec::new(), slots: Vec::new(), needed: Vec::new() };
+        let mut value = ObjectLayout { fields: Vec::new(), slots: Vec::new(), needed: Vec::new() };
+        let mut pseudo = Pseudo::default();
+        for (i, f) in fields.iter().enumerate() {
+            let layout = match f.role {
+                ColumnRole::Key => &mut key,
+                ColumnRole::Value => &mut value,
+                ColumnRole::Pseudo => {
+                    match f.name.as_str() {
+                        ROWTIME => pseudo.rowtime = Some(i),
+                        ROWPARTITION => pseudo.partition = Some(i),
+                        ROWOFFSET => pseudo.offset = Some(i),
+                        ROWKEY => pseudo.rowkey = Some(i),
+                        _ => {}
+                    }
+                    continue;
+                }
+            };
+            layout.fields.push((f.name.clone(), f.data_type.clone()));
+            layout.slots.push(i);
+            layout.needed.push(true);
+        }
+        let types: Vec<DataType> = fields.iter().map(|f| f.data_type.clone()).collect();
+        let mut codec = RowCodec::layout(&types, key, value, pseudo);
+        codec.key_format = key_format;
+        codec.value_format = value_format;
+        codec
+    }
+
+    fn layout(types: &[DataType], key: ObjectLayout, value: ObjectLayout, pseudo: Pseudo) -> RowCodec {
+        let scratch = value.fields.iter().map(|(_, t)| ColumnBuilder::new(t, 1)).collect();
+        RowCodec {
+            key_format: Format::None,
+            value_format: Format::None,
+            builders: types.iter().map(|t| ColumnBuilder::new(t, 0)).collect(),
+            types: types.to_vec(),
+            key,
+            value,
+            pseudo,
+            rows: 0,
+            scratch,
+            splitter: Splitter::default(),
+        }
+    }
+
+    /// Tells the decoder which row positions the query reads; JSON values then leave
+    /// the other fields NULL instead of building them (they are still type-checked).
+    pub fn set_needed(&mut self, needed: &[bool]) {
+        for (flag, slot) in self.value.needed.iter_mut().zip(&self.value.slots) {
+            *flag = needed.get(*slot).copied().unwrap_or(true);
+        }
+    }
+
+    pub fn has_key(&self) -> bool {
+        !self.key.fields.is_empty()
+    }
+
+    /// Rows decoded into the current batch.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Decodes one record into the next row of the batch. On error the batch is as
+    /// it was before the call.
+    pub fn decode(
+        &mut self,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        timestamp: i64,
+        partition: i32,
+        offset: i64,
+    ) -> Result<(), String> {
+        let row = self.rows;
+        let result = self.decode_parts(key, value);
+        if let Err(e) = result {
+            for b in &mut self.builders {
+                b.truncate(row);
+            }
+            return Err(e);
+        }
+        let p = self.pseudo;
+        if let Some(i) = p.rowtime {
+            self.builders[i].push_i64(timestamp);
+        }
+        if let Some(i) = p.partition {
+            self.builders[i].push_i32(partition);
+        }
+        if let Some(i) = p.offset {
+            self.builders[i].push_i64(offset);
+        }
+        if let Some(i) = p.rowkey {
+            match key.map(std::str::from_utf8) {
+                Some(Ok(s)) => self.builders[i].push_str(s),
+                _ => self.builders[i].append_null(),
+            }
+        }
+        // Columns the record did not mention (missing JSON fields, fields the query
+        // does not read) are NULL.
+        for b in &mut self.builders {
+            if b.len() == row {
+                b.append_null();
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn decode_parts(&mut self, key: Option<&[u8]>, value: Option<&[u8]>) -> Result<(), String> {
+        let row = self.rows;
+        if !self.key.fields.is_empty() {
+            decode_with(
+                &self.key_format,
+                key,
+                &self.key,
+                &mut self.builders,
+                &mut self.scratch,
+                &mut self.splitter,
+                row,
+            )
+            .map_err(|e| format!("key: {e}"))?;
+        }
+        if !self.value.fields.is_empty() {
+            decode_with(
+                &self.value_format,
+                value,
+                &self.value,
+                &mut self.builders,
+                &mut self.scratch,
+                &mut self.splitter,
+                row,
+            )
+            .map_err(|e| format!("value: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// The rows decoded so far, as a batch; the codec starts a new one.
+    pub fn finish(&mut self) -> Batch {
+        let columns = self.builders.iter_mut().map(ColumnBuilder::finish).collect();
+        let rows = std::mem::take(&mut self.rows);
+        Batch { columns, rows }
+    }
+
+    /// Encodes the first `rows` rows of `batch` (laid out as this codec's fields) and
+    /// hands each record's key (`None` when every key column is NULL, or there is no
+    /// key) and value to `emit`, in order.
+    pub fn encode<E>(
+        &self,
+        batch: &Batch,
+        rows: usize,
+        key_buf: &mut Vec<u8>,
+        value_buf: &mut Vec<u8>,
+        mut emit: impl FnMut(usize, Option<&[u8]>, &[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let key_cells: Vec<Cells<'_>> = self.key.slots.iter().map(|s| Cells::new(batch.columns[*s].as_ref())).collect();
+        let value_cells: Vec<Cells<'_>> =
+            self.value.slots.iter().map(|s| Cells::new(batch.columns[*s].as_ref())).collect();
+        let value_named: Vec<(&str, Cells<'_>)> = if self.value_format == Format::Json {
+            self.value
+                .fields
+                .iter()
+                .zip(&self.value.slots)
+                .map(|((n, _), s)| (n.as_str(), Cells::new(batch.columns[*s].as_ref())))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let key_named: Vec<(&str, Cells<'_>)> = if self.key_format == Format::Json && key_cells.len() > 1 {
+            self.key
+                .fields
+                .iter()
+                .zip(&self.key.slots)
+                .map(|((n, _), s)| (n.as_str(), Cells::new(batch.columns[*s].as_ref())))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut field = String::new();
+        for row in 0..rows {
+            key_buf.clear();
+            value_buf.clear();
+            let has_key = !key_cells.is_empty() && key_cells.iter().any(|c| !c.is_null(row));
+            if has_key {
+                encode_with(&self.key_format, &key_cells, &key_named, row, key_buf, &mut field, true);
+            }
+            encode_with(&self.value_format, &value_cells, &value_named, row, value_buf, &mut field, false);
+            emit(row, has_key.then_some(&key_buf[..]), value_buf)?;
+        }
+        Ok(())
+    }
+}
+
+fn decode_with(
+    format: &Format,
+    bytes: Option<&[u8]>,
+    layout: &ObjectLayout,
+    builders: &mut [ColumnBuilder],
+    scratch: &mut [ColumnBuilder],
+    splitter: &mut Splitter,
+    row: usize,
+) -> Result<(), String> {
+    // A null key or value (a tombstone) leaves its columns NULL.
+    let Some(bytes) = bytes else { return Ok(()) };
+    match format {
+        Format::Json => {
+            if layout.fields.len() == 1 && !bytes.trim_ascii_start().starts_with(b"{") {
+                // An unwrapped single value (ksqlDB's keys and WRAP_SINGLE_VALUE=false).
+                json::decode_single(bytes, &layout.fields[0].1, &mut builders[layout.slots[0]])
+            } else {
+                json::decode_object(bytes, layout, builders, scratch, row)
+            }
+        }
+        Format::Delimited { delimiter } => {
+            splitter.split(bytes, *delimiter)?;
+            delimited::decode(splitter, &layout.fields, &layout.slots, builders)
+        }
+        Format::Kafka => kafka::decode(bytes, &layout.fields[0].1, &mut builders[layout.slots[0]]),
+        Format::None => Ok(()),
+    }
+}
+
+fn encode_with(
+    format: &Format,
+    cells: &[Cells<'_>],
+    named: &[(&str, Cells<'_>)],
+    row: usize,
+    buf: &mut Vec<u8>,
+    field: &mut String,
+    is_key: bool,
+) {
+    match format {
+        Format::Json => {
+            if is_key && cells.len() == 1 {
+                json::write_cell(buf, &cells[0], row, Style::RECORD);
+            } else {
+                json::write_object(buf, named, row, Style::RECORD);
+            }
+        }
+        Format::Delimited { delimiter } => delimited::encode(buf, *delimiter, cells, row, field),
+        Format::Kafka => {
+            if let Some(c) = cells.first() {
+                kafka::encode(buf, c, row);
+            }
+        }
+        Format::None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasp_sql::Value;
+
+    use super::*;
+
+    #[test]
+    fn codec_decodes_key_and_value() {
+        let fields = vec![
+            Field::new("ID", DataType::Int, ColumnRole::Key),
+            Field::new("NAME", DataType::String, ColumnRole::Value),
+            Field::new(ROWTIME, DataType::BigInt, ColumnRole::Pseudo),
+        ];
+        let mut codec = RowCodec::new(&fields, Format::Kafka, Format::Json);
+        codec.decode(Some(&7i32.to_be_bytes()), Some(br#"{"name":"a"}"#), 5, 0, 0).unwrap();
+        assert!(codec.decode(Some(b"xx"), Some(b"{}"), 6, 0, 1).unwrap_err().starts_with("key:"));
+        assert!(codec.decode(Some(&8i32.to_be_bytes()), Some(b"{\"name\": 1"), 6, 0, 1).is_err());
+        let batch = codec.finish();
+        assert_eq!(batch.rows, 1);
+        assert_eq!(batch.row(0), vec![Value::Int(7), Value::string("a"), Value::BigInt(5)]);
+        let (mut k, mut v) = (Vec::new(), Vec::new());
+        let mut out = Vec::new();
+        codec
+            .encode::<()>(&batch, 1, &mut k, &mut v, |_, key, value| {
+                out.push((key.map(<[u8]>::to_vec), value.to_vec()));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(out, vec![(Some(7i32.to_be_bytes().to_vec()), br#"{"NAME":"a"}"#.to_vec())]);
+    }
+}
