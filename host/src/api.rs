@@ -278,6 +278,9 @@ impl fmt::Debug for QueryStart {
     }
 }
 
+/// Resolves when the broker acknowledged an inserted row.
+pub type InsertAck = BoxFuture<'static, Result<(), EngineError>>;
+
 /// The engine as the REST server and tests drive it.
 pub trait KsqlEngine: Send + Sync + 'static {
     /// Runs `;`-separated statements in order (the `/ksql` endpoint). Transient
@@ -298,13 +301,16 @@ pub trait KsqlEngine: Send + Sync + 'static {
     /// Stops a transient query started by `query`.
     fn close_query(&self, query_id: &str) -> Result<(), EngineError>;
 
-    /// Inserts one row, given as a JSON object of column name to value, into a stream
-    /// (`/inserts-stream`). Resolves when the broker acknowledged the record.
-    fn insert_json<'a>(
-        &'a self,
-        target: &'a str,
+    /// Queues one row, given as a JSON object of column name to value, for a stream
+    /// (`/inserts-stream`), without waiting for the broker: an error here is the row's
+    /// (unknown stream, bad field); the returned future resolves when the broker
+    /// acknowledged the record, so a client's rows are pipelined, not one round trip
+    /// each. `target` is case-insensitive unless quoted, as in ksqlDB.
+    fn insert_json(
+        &self,
+        target: &str,
         row: serde_json::Map<String, serde_json::Value>,
-    ) -> BoxFuture<'a, Result<(), EngineError>>;
+    ) -> Result<InsertAck, EngineError>;
 
     fn info(&self) -> ServerInfo;
 

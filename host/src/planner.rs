@@ -49,6 +49,10 @@ pub struct Pipeline {
     pub stages: Vec<Stage>,
     pub output_schema: Schema,
     pub limit: Option<u64>,
+    /// The timestamp of each output record, in epoch milliseconds, when the sink has a
+    /// `TIMESTAMP` column (`CREATE STREAM ... WITH (TIMESTAMP='col') AS SELECT`);
+    /// otherwise records carry the input's `ROWTIME`.
+    pub output_timestamp: Option<Evaluator>,
 }
 
 impl Pipeline {
@@ -126,7 +130,17 @@ impl Pipeline {
             stages,
             output_schema: plan.schema().clone(),
             limit,
+            output_timestamp: None,
         })
+    }
+
+    /// Stamps the records written to `sink` from its `TIMESTAMP` column, as ksqlDB does.
+    pub fn stamp_output(&mut self, sink: &SourceDef, registry: &FunctionRegistry) -> Result<(), EngineError> {
+        let Some(column) = &sink.timestamp else { return Ok(()) };
+        let extractor = timestamp_extractor(sink, &self.output_schema, column)?;
+        self.output_timestamp =
+            Some(Evaluator::compile(&extractor, registry).map_err(|e| EngineError::Statement(e.to_string()))?);
+        Ok(())
     }
 
     /// The physical plan as indented text, sink first.

@@ -266,7 +266,13 @@ fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline) -> Result<Exit, String> {
                 Output::Topic(_) => {
                     let ticket = AckTicket::new();
                     if let (Some(s), Some(codec)) = (sink.as_mut(), out_codec.as_ref()) {
-                        let times = out_rowtime.map(|c| Operand::Array(batch.columns[c].clone()));
+                        let times = match &pipeline.output_timestamp {
+                            Some(stamp) => {
+                                let mut errors = crate::udf::RowErrors::default();
+                                Some(stamp.eval(&batch, &mut errors))
+                            }
+                            None => out_rowtime.map(|c| Operand::Array(batch.columns[c].clone())),
+                        };
                         let times = times.as_ref().map(Operand::ints);
                         codec.encode(&batch, rows, &mut key_buf, &mut value_buf, |row, key, value| {
                             let ts = times.as_ref().and_then(|t| t.get(row)).unwrap_or(0);

@@ -284,8 +284,10 @@ async fn streaming_endpoints_answer_like_ksqldb() {
     )
     .await;
 
-    // POST /inserts-stream: arguments, then one row per line; one ack per row.
-    let rows = "{\"target\":\"CLICKS\"}\n{\"ID\":1,\"PAGE\":\"home\"}\n{\"id\":2,\"page\":\"about\"}\n\
+    // POST /inserts-stream: arguments, then one row per line; one ack per row. The
+    // target is case-insensitive, as ksqlDB's clients send it (ksql-python-ng sends
+    // the name as the user wrote it).
+    let rows = "{\"target\":\"clicks\"}\n{\"ID\":1,\"PAGE\":\"home\"}\n{\"id\":2,\"page\":\"about\"}\n\
                 {\"ID\":3,\"PAGE\":\"shop\"}\n{\"ID\":\"four\",\"PAGE\":\"x\"}\n";
     let (answer, _) = post(&http, &format!("{}/inserts-stream", wasp.url()), DELIMITED, rows).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
@@ -300,6 +302,19 @@ async fn streaming_endpoints_answer_like_ksqldb() {
     assert_eq!(acks[3]["error_code"], 40000);
     assert!(acks[3]["message"].as_str().is_some_and(|m| m.contains("ID")), "{}", acks[3]);
     let expected_rows = [json!([1, "home"]), json!([2, "about"]), json!([3, "shop"])];
+
+    // Many rows in one request are pipelined and acknowledged in order.
+    let mut many = String::from("{\"target\":\"`CLICKS`\"}\n");
+    for i in 0..2000 {
+        many.push_str(&format!("{{\"ID\":{},\"PAGE\":\"bulk\"}}\n", 1000 + i));
+    }
+    let (answer, _) = post(&http, &format!("{}/inserts-stream", wasp.url()), DELIMITED, &many).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let acks = json_lines(&answer.body);
+    assert_eq!(acks.len(), 2000);
+    for (i, ack) in acks.iter().enumerate() {
+        assert_eq!(ack, &json!({"status":"ok","seq":i}), "ack {i}");
+    }
 
     // POST /query: a chunked JSON array of header, rows and a final message.
     let body = json!({"ksql": "SELECT id, page FROM clicks EMIT CHANGES LIMIT 3;", "streamsProperties": {}});

@@ -89,11 +89,32 @@ impl Engine {
         Ok((row, timestamp))
     }
 
-    pub(super) fn produce_row(
+    pub(super) fn produce_row(&self, def: &SourceDef, row: (Vec<Value>, Option<i64>)) -> Result<(), EngineError> {
+        let ticket = self.queue_row(def, row)?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !ticket.done() {
+            if Instant::now() > deadline {
+                return Err(EngineError::Kafka(format!("timed out writing to {}", def.topic)));
+            }
+            let mut guard = self.insert_sink.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(sink) = guard.as_mut() {
+                sink.flush(Duration::from_millis(100)).ok();
+            }
+        }
+        match ticket.error() {
+            Some(e) => Err(EngineError::Kafka(format!("writing to {}: {e}", def.topic))),
+            None => Ok(()),
+        }
+    }
+
+    /// Encodes a row and queues it on the shared producer without waiting for the
+    /// broker; the ticket reports the delivery. The producer's lock is held only while
+    /// the record is queued.
+    pub(super) fn queue_row(
         &self,
         def: &SourceDef,
         (row, timestamp): (Vec<Value>, Option<i64>),
-    ) -> Result<(), EngineError> {
+    ) -> Result<Arc<AckTicket>, EngineError> {
         let codec = RowCodec::new(&def.fields, def.key_format.clone(), def.value_format.clone());
         let columns = def.fields.iter().zip(&row).map(|(f, v)| array_of(&f.data_type, std::slice::from_ref(v)));
         let batch = Batch::new(columns.collect(), 1);
@@ -114,26 +135,31 @@ impl Engine {
         }
         let sink = guard.as_mut().ok_or_else(|| EngineError::Internal("no producer".into()))?;
         sink.send(&def.topic, key.as_deref(), Some(&value), ts, &ticket).map_err(kafka)?;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !ticket.done() {
-            if Instant::now() > deadline {
-                return Err(EngineError::Kafka(format!("timed out writing to {}", def.topic)));
-            }
-            sink.flush(Duration::from_millis(100)).ok();
-        }
-        match ticket.error() {
-            Some(e) => Err(EngineError::Kafka(format!("writing to {}: {e}", def.topic))),
-            None => Ok(()),
-        }
+        Ok(ticket)
     }
 
-    /// Inserts a JSON object's fields as one row (`/inserts-stream`).
+    /// The source a client names: unquoted names are case-insensitive (upper-cased,
+    /// as ksqlDB does), a name in backticks or double quotes is taken as written.
+    pub(super) fn source_named(&self, target: &str) -> Option<SourceDef> {
+        let st = self.lock();
+        let sources = &st.catalog.sources;
+        let t = target.trim();
+        let quoted =
+            t.len() >= 2 && ((t.starts_with('`') && t.ends_with('`')) || (t.starts_with('"') && t.ends_with('"')));
+        if quoted {
+            return sources.get(&t[1..t.len() - 1]).cloned();
+        }
+        sources.get(&t.to_ascii_uppercase()).or_else(|| sources.get(t)).cloned()
+    }
+
+    /// Queues a JSON object's fields as one row (`/inserts-stream`); the ticket
+    /// reports when the broker acknowledged it.
     pub fn insert_json_sync(
         &self,
         target: &str,
         obj: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<(), EngineError> {
-        let def = self.lock().catalog.sources.get(target).cloned().ok_or_else(|| {
+    ) -> Result<Arc<AckTicket>, EngineError> {
+        let def = self.source_named(target).ok_or_else(|| {
             EngineError::NotFound(format!("Cannot insert values into an unknown stream/table: {target}"))
         })?;
         let mut row = vec![Value::Null; def.fields.len()];
@@ -152,7 +178,7 @@ impl Engine {
             row[index] = crate::formats::json::from_json(v, &def.fields[index].data_type)
                 .map_err(|e| EngineError::BadRequest(format!("field {k}: {e}")))?;
         }
-        self.produce_row(&def, (row, timestamp))
+        self.queue_row(&def, (row, timestamp))
     }
 
     // ---- SHOW / DESCRIBE / EXPLAIN ----------------------------------------------------

@@ -378,9 +378,19 @@ impl Engine {
         let stop = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(QueryStats::default());
         let functions = self.functions.clone();
+        let sink = match &output {
+            Output::Topic(def) => Some(def.clone()),
+            Output::Channel(_) => None,
+        };
         let spec = RunSpec {
             query_id: query_id.to_owned(),
-            build: Box::new(move || Pipeline::build(&plan, &source, &functions)),
+            build: Box::new(move || {
+                let mut pipeline = Pipeline::build(&plan, &source, &functions)?;
+                if let Some(sink) = &sink {
+                    pipeline.stamp_output(sink, &functions)?;
+                }
+                Ok(pipeline)
+            }),
             source_options,
             output,
             broker: self.broker.clone(),
@@ -546,19 +556,26 @@ impl KsqlEngine for Engine {
         self.close_query_sync(query_id)
     }
 
-    fn insert_json<'a>(
-        &'a self,
-        target: &'a str,
+    fn insert_json(
+        &self,
+        target: &str,
         row: serde_json::Map<String, serde_json::Value>,
-    ) -> BoxFuture<'a, Result<(), EngineError>> {
-        let me = self.me.upgrade();
-        let target = target.to_owned();
-        Box::pin(async move {
-            let me = me.ok_or_else(|| EngineError::Internal("engine is shutting down".into()))?;
-            tokio::task::spawn_blocking(move || me.insert_json_sync(&target, &row))
-                .await
-                .unwrap_or_else(|e| Err(EngineError::Internal(e.to_string())))
-        })
+    ) -> Result<InsertAck, EngineError> {
+        let ticket = self.insert_json_sync(target, &row)?;
+        let topic = target.to_owned();
+        Ok(Box::pin(async move {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !ticket.done() {
+                if Instant::now() > deadline {
+                    return Err(EngineError::Kafka(format!("timed out writing to {topic}")));
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            match ticket.error() {
+                Some(e) => Err(EngineError::Kafka(format!("writing to {topic}: {e}"))),
+                None => Ok(()),
+            }
+        }))
     }
 
     fn info(&self) -> ServerInfo {

@@ -1,4 +1,5 @@
-//! `POST /inserts-stream`: rows streamed in, one acknowledgement streamed out per row.
+//! `POST /inserts-stream`: rows streamed in, one acknowledgement streamed out per row,
+//! in row order, as the broker confirms them (rows are pipelined, not sent one by one).
 //!
 //! The request body is newline-delimited JSON: first the arguments
 //! `{"target":"S","properties":{..}}`, then one JSON object per row. The answer streams
@@ -18,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 use tokio::sync::mpsc;
 
-use crate::api::EngineError;
+use crate::api::{EngineError, InsertAck};
 
 use super::errors::{status_and_code, ApiError, ERROR_CODE_BAD_REQUEST};
 use super::request::{parse_body, StreamFormat};
@@ -56,9 +57,42 @@ pub(super) async fn handle(State(state): State<AppState>, headers: HeaderMap, bo
     response
 }
 
-/// Inserts rows in order until the body ends, the client goes away, or the server
-/// shuts down, sending one acknowledgement per row.
+/// A row's acknowledgement in the making: decided already (an error), or waiting for
+/// the broker.
+enum Pending {
+    Ready(Json),
+    Waiting(u64, InsertAck),
+}
+
+/// How many rows may wait for the broker at once before reading the body pauses.
+const MAX_IN_FLIGHT: usize = 1024;
+
+/// Reads rows in order until the body ends, the client goes away, or the server shuts
+/// down. Each row is queued on the producer as soon as it is read; a second task sends
+/// the acknowledgements in row order as the broker confirms them, so rows are
+/// pipelined instead of waiting a round trip each.
 async fn insert_rows(state: AppState, target: String, mut lines: Lines, tx: mpsc::Sender<Bytes>, format: StreamFormat) {
+    let (pending_tx, mut pending_rx) = mpsc::channel::<Pending>(MAX_IN_FLIGHT);
+    let acks = tokio::spawn(async move {
+        let mut seq: u64 = 0;
+        while let Some(p) = pending_rx.recv().await {
+            let ack = match p {
+                Pending::Ready(ack) => ack,
+                Pending::Waiting(s, done) => match done.await {
+                    Ok(()) => json!({"status": "ok", "seq": s}),
+                    Err(e) => engine_error_ack(s, &e),
+                },
+            };
+            if tx.send(frame(format, seq, &ack)).await.is_err() {
+                return; // the client went away
+            }
+            seq += 1;
+        }
+        if format == StreamFormat::JsonArray {
+            let end = if seq == 0 { "[]" } else { "]" };
+            let _ = tx.send(Bytes::from_static(end.as_bytes())).await;
+        }
+    });
     let mut shutdown = state.shutdown.subscribe();
     let mut seq: u64 = 0;
     loop {
@@ -70,34 +104,30 @@ async fn insert_rows(state: AppState, target: String, mut lines: Lines, tx: mpsc
             Ok(Some(line)) => line,
             Ok(None) => break,
             Err(message) => {
-                let ack = error_ack(seq, ERROR_CODE_BAD_REQUEST, &message);
-                let _ = tx.send(frame(format, seq, &ack)).await;
-                seq += 1;
+                let _ = pending_tx.send(Pending::Ready(error_ack(seq, ERROR_CODE_BAD_REQUEST, &message))).await;
                 break;
             }
         };
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let (ack, fatal) = match serde_json::from_slice::<Json>(&line) {
-            Ok(Json::Object(row)) => match state.engine.insert_json(&target, row).await {
-                Ok(()) => (json!({"status": "ok", "seq": seq}), false),
-                Err(e) => (engine_error_ack(seq, &e), false),
+        let (pending, fatal) = match serde_json::from_slice::<Json>(&line) {
+            Ok(Json::Object(row)) => match state.engine.insert_json(&target, row) {
+                Ok(done) => (Pending::Waiting(seq, done), false),
+                Err(e) => (Pending::Ready(engine_error_ack(seq, &e)), false),
             },
-            _ => (error_ack(seq, ERROR_CODE_BAD_REQUEST, "Invalid JSON in inserts stream"), true),
+            _ => (Pending::Ready(error_ack(seq, ERROR_CODE_BAD_REQUEST, "Invalid JSON in inserts stream")), true),
         };
-        if tx.send(frame(format, seq, &ack)).await.is_err() {
-            return; // the client went away
+        if pending_tx.send(pending).await.is_err() {
+            break; // the client went away
         }
         seq += 1;
         if fatal {
             break;
         }
     }
-    if format == StreamFormat::JsonArray {
-        let end = if seq == 0 { "[]" } else { "]" };
-        let _ = tx.send(Bytes::from_static(end.as_bytes())).await;
-    }
+    drop(pending_tx);
+    let _ = acks.await;
 }
 
 fn frame(format: StreamFormat, seq: u64, ack: &Json) -> Bytes {

@@ -163,14 +163,19 @@ impl KsqlEngine for FakeEngine {
         }
     }
 
-    fn insert_json<'a>(&'a self, target: &'a str, row: Map<String, Json>) -> BoxFuture<'a, Result<(), EngineError>> {
-        Box::pin(async move {
-            if row.contains_key("fail") {
-                return Err(EngineError::Statement("Cannot coerce field fail".into()));
+    fn insert_json(&self, target: &str, row: Map<String, Json>) -> Result<crate::api::InsertAck, EngineError> {
+        if row.contains_key("fail") {
+            return Err(EngineError::Statement("Cannot coerce field fail".into()));
+        }
+        let late = row.contains_key("late_ack_error");
+        self.inserted.lock().unwrap().push((target.to_string(), row));
+        Ok(Box::pin(async move {
+            if late {
+                Err(EngineError::Kafka("the broker refused the record".into()))
+            } else {
+                Ok(())
             }
-            self.inserted.lock().unwrap().push((target.to_string(), row));
-            Ok(())
-        })
+        }))
     }
 
     fn info(&self) -> ServerInfo {
@@ -503,16 +508,20 @@ async fn close_query_stops_or_answers_404() {
 #[tokio::test]
 async fn inserts_stream_acks_each_row() {
     let server = TestServer::start(FakeEngine::default()).await;
-    let body = "{\"target\":\"S\"}\n{\"NAME\":\"a\",\"N\":1}\n{\"fail\":true}\n\n{\"NAME\":\"b\"}\n";
+    // A row refused when it is read, and one the broker refuses later: both are acked
+    // in row order.
+    let body =
+        "{\"target\":\"S\"}\n{\"NAME\":\"a\",\"N\":1}\n{\"fail\":true}\n\n{\"late_ack_error\":1}\n{\"NAME\":\"b\"}\n";
     let resp = http1().post(format!("{}/inserts-stream", server.url)).body(body).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(
         resp.text().await.unwrap(),
         "{\"status\":\"ok\",\"seq\":0}\n\
          {\"status\":\"error\",\"seq\":1,\"error_code\":40001,\"message\":\"Cannot coerce field fail\"}\n\
-         {\"status\":\"ok\",\"seq\":2}\n"
+         {\"status\":\"error\",\"seq\":2,\"error_code\":50301,\"message\":\"the broker refused the record\"}\n\
+         {\"status\":\"ok\",\"seq\":3}\n"
     );
-    assert_eq!(server.engine.inserted.lock().unwrap().len(), 2);
+    assert_eq!(server.engine.inserted.lock().unwrap().len(), 3);
 
     // Over HTTP/2, with rows sent one by one as a streaming body, acks as a JSON array.
     let chunks: Vec<Result<String, std::io::Error>> =
@@ -533,7 +542,7 @@ async fn inserts_stream_acks_each_row() {
             {"status": "error", "seq": 1, "error_code": 40000, "message": "Invalid JSON in inserts stream"}
         ])
     );
-    assert_eq!(server.engine.inserted.lock().unwrap().len(), 3);
+    assert_eq!(server.engine.inserted.lock().unwrap().len(), 4);
 
     let resp = http1().post(format!("{}/inserts-stream", server.url)).body("{\"nottarget\":1}\n").send().await.unwrap();
     assert_eq!(resp.status(), 400);
