@@ -1,0 +1,177 @@
+//! One attempt of a query: from a fresh source at the committed offsets until the
+//! query stops, reaches its LIMIT or end of input, or fails.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use wasp_sql::plan::ROWTIME;
+use wasp_sql::{ColumnRole, Value};
+
+use super::commit::{complete, Committer, InFlight};
+use super::supervisor::RunError;
+use super::{Output, RunSpec};
+use crate::columnar::{value_at, Operand};
+use crate::connectors::AckTicket;
+use crate::formats::RowCodec;
+use crate::operators::{Failure, FailureKind, OpContext};
+use crate::planner::Pipeline;
+
+/// How an attempt ended without error.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Exit {
+    Stopped,
+    LimitReached,
+    EndOfInput,
+    ClientGone,
+}
+
+/// Runs one attempt. `emitted` counts the rows a LIMIT has seen, across attempts.
+pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut u64) -> Result<Exit, RunError> {
+    let topic = pipeline.source.topic.clone();
+    let mut source = spec.broker.source(&topic, &spec.source_options).map_err(|e| e.to_string())?;
+    let (mut sink, out_codec, sink_topic) = match &spec.output {
+        Output::Topic(def) => (
+            Some(spec.broker.sink().map_err(|e| e.to_string())?),
+            Some(RowCodec::new(&pipeline.output_schema.fields, def.key_format.clone(), def.value_format.clone())),
+            def.topic.clone(),
+        ),
+        Output::Channel(_) => (None, None, String::new()),
+    };
+    let out_rowtime = pipeline.output_schema.index_of(ROWTIME);
+    let visible: Vec<usize> = pipeline
+        .output_schema
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.role != ColumnRole::Pseudo)
+        .map(|(i, _)| i)
+        .collect();
+    let mut ctx = OpContext::default();
+    let mut decode_failures: Vec<Failure> = Vec::new();
+    let mut offsets: Vec<(i32, i64)> = Vec::new();
+    let mut in_flight: VecDeque<InFlight> = VecDeque::new();
+    let mut committer = Committer::default();
+    let mut timings = Timings::default();
+    let (mut key_buf, mut value_buf) = (Vec::with_capacity(64), Vec::with_capacity(512));
+    spec.stats.set_state("RUNNING", None);
+
+    loop {
+        if spec.stop.load(Ordering::Acquire) {
+            if let Some(s) = sink.as_mut() {
+                let _ = s.flush(Duration::from_secs(10));
+            }
+            complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, true, true)?;
+            tracing::debug!(query = %spec.query_id, ?timings, "query stopped");
+            return Ok(Exit::Stopped);
+        }
+        offsets.clear();
+        decode_failures.clear();
+        let decoder = &mut pipeline.decoder;
+        let poll_started = Instant::now();
+        let n = source
+            .poll(spec.batch_size, Duration::from_millis(100), &mut |rec| {
+                match offsets.iter_mut().find(|(p, _)| *p == rec.partition) {
+                    Some(slot) => slot.1 = slot.1.max(rec.offset + 1),
+                    None => offsets.push((rec.partition, rec.offset + 1)),
+                }
+                let ts = rec.timestamp.unwrap_or(0);
+                if let Err(e) = decoder.decode(rec.key, rec.value, ts, rec.partition, rec.offset) {
+                    decode_failures.push(Failure {
+                        kind: FailureKind::Deserialization,
+                        partition: rec.partition,
+                        offset: rec.offset,
+                        message: format!("failed to deserialize record: {e}"),
+                    })
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        let mut batch = pipeline.decoder.finish();
+
+        timings.poll += poll_started.elapsed();
+        let work_started = Instant::now();
+        if n > 0 {
+            spec.stats.record(n);
+            ctx.failures.clear();
+            for stage in &mut pipeline.stages {
+                if batch.rows == 0 {
+                    break;
+                }
+                ctx.origin_columns = stage.origin_columns;
+                stage.operator.process(&mut batch, &mut ctx);
+            }
+            decode_failures.append(&mut ctx.failures);
+            if !decode_failures.is_empty() {
+                spec.stats.failures.fetch_add(decode_failures.len() as u64, Ordering::Relaxed);
+                spec.log.report(&spec.query_id, &topic, &decode_failures);
+            }
+            let mut rows = batch.rows;
+            let mut limit_hit = false;
+            if let Some(limit) = pipeline.limit {
+                let remaining = limit.saturating_sub(*emitted) as usize;
+                if rows >= remaining {
+                    rows = remaining;
+                    limit_hit = true;
+                }
+            }
+            match &spec.output {
+                Output::Topic(_) => {
+                    let ticket = AckTicket::new();
+                    if let (Some(s), Some(codec)) = (sink.as_mut(), out_codec.as_ref()) {
+                        let times = match &pipeline.output_timestamp {
+                            Some(stamp) => {
+                                let mut errors = crate::udf::RowErrors::default();
+                                Some(stamp.eval(&batch, &mut errors))
+                            }
+                            None => out_rowtime.map(|c| Operand::Array(batch.columns[c].clone())),
+                        };
+                        let times = times.as_ref().map(Operand::ints);
+                        codec.encode(&batch, rows, &mut key_buf, &mut value_buf, |row, key, value| {
+                            let ts = times.as_ref().and_then(|t| t.get(row)).unwrap_or(0);
+                            s.send(&sink_topic, key, Some(value), ts, &ticket)
+                                .map_err(|e| format!("producing to {sink_topic}: {e}"))
+                        })?;
+                    }
+                    in_flight.push_back(InFlight { ticket, offsets: offsets.clone(), records: n as u64 });
+                }
+                Output::Channel(tx) => {
+                    for r in 0..rows {
+                        let values: Vec<Value> =
+                            visible.iter().map(|c| value_at(batch.columns[*c].as_ref(), r)).collect();
+                        if tx.blocking_send(Ok(values)).is_err() {
+                            return Ok(Exit::ClientGone);
+                        }
+                    }
+                }
+            }
+            timings.work += work_started.elapsed();
+            timings.batches += 1;
+            *emitted += rows as u64;
+            spec.stats.messages_out.fetch_add(rows as u64, Ordering::Relaxed);
+            if limit_hit {
+                if let Some(s) = sink.as_mut() {
+                    let _ = s.flush(Duration::from_secs(30));
+                }
+                complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, true, true)?;
+                return Ok(Exit::LimitReached);
+            }
+        }
+        complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, false, n == 0)?;
+        if let Output::Channel(tx) = &spec.output {
+            if tx.is_closed() {
+                return Ok(Exit::ClientGone);
+            }
+        }
+        if source.at_end() && in_flight.is_empty() {
+            return Ok(Exit::EndOfInput);
+        }
+    }
+}
+
+/// Where a query's thread spent its time (logged at debug level when it stops).
+#[derive(Debug, Default)]
+struct Timings {
+    poll: Duration,
+    work: Duration,
+    batches: u64,
+}
