@@ -304,7 +304,15 @@ impl JavaPattern {
                     let len = rest
                         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '+' | '-' | ':')))
                         .unwrap_or(rest.len());
-                    zone = Some(Zone::parse(&rest[..len]).map_err(fail)?);
+                    let text = &rest[..len];
+                    let named = match piece {
+                        Piece::ZoneName => zone_abbreviation(text),
+                        _ => None,
+                    };
+                    zone = Some(match named {
+                        Some(tz) => Zone::Named(tz),
+                        None => Zone::parse(text).map_err(fail)?,
+                    });
                     rest = &rest[len..];
                 }
             }
@@ -377,6 +385,25 @@ fn time_ms(t: NaiveTime) -> i32 {
 /// The instant of midnight (UTC) of days since the epoch.
 fn days_ms(days: i64) -> Result<i64, String> {
     days.checked_mul(MS_PER_DAY).ok_or_else(|| "date out of range".to_string())
+}
+
+/// The zone a short zone name stands for when Java parses it with `z` (`PST` is
+/// `America/Los_Angeles`, so a summer date in "PST" is read with daylight saving, as
+/// Java reads it). Only names that are not zone ids themselves are listed.
+fn zone_abbreviation(name: &str) -> Option<Tz> {
+    Some(match name.to_ascii_uppercase().as_str() {
+        "PST" | "PDT" => Tz::America__Los_Angeles,
+        "MDT" => Tz::America__Denver,
+        "CST" | "CDT" => Tz::America__Chicago,
+        "EDT" => Tz::America__New_York,
+        "AKST" | "AKDT" => Tz::America__Anchorage,
+        "BST" => Tz::Europe__London,
+        "CEST" => Tz::Europe__Paris,
+        "IST" => Tz::Asia__Kolkata,
+        "JST" => Tz::Asia__Tokyo,
+        "AEST" | "AEDT" => Tz::Australia__Sydney,
+        _ => return None,
+    })
 }
 
 /// UTC, the zone when a function is given none.
@@ -963,6 +990,11 @@ mod tests {
         assert_eq!(
             call("PARSE_TIMESTAMP", vec![s("2020-09-13 08:26:40"), s("yyyy-MM-dd HH:mm:ss"), s("America/New_York")]),
             ts
+        );
+        // A short zone name in the text is its region, daylight saving included.
+        assert_eq!(
+            call("PARSE_TIMESTAMP", vec![s("2018-05-11T21:58:33 PST"), s("yyyy-MM-dd'T'HH:mm:ss zzz")]),
+            Value::Timestamp(1_526_101_113_000)
         );
         assert_eq!(call("UNIX_TIMESTAMP", vec![ts.clone()]), Value::BigInt(T));
         assert_eq!(call("FROM_UNIXTIME", vec![Value::BigInt(T)]), ts);

@@ -15,8 +15,50 @@ use crate::formats::{json, Cells};
 
 const S: DataType = DataType::String;
 
+/// Parses JSON text the way ksqlDB's Jackson `readTree` does: the first value is read
+/// and whatever follows it is ignored (`{"a":1}}` is the object `{"a":1}`).
 fn parse_json(input: &str) -> Result<Json, String> {
-    serde_json::from_str(input).map_err(|e| format!("invalid JSON format: {e}: {input}"))
+    first_value::<Json>(input)
+}
+
+/// The first JSON value of `input`, of any type serde can read (a `Json` tree, or a
+/// borrowed `RawValue` that keeps the text).
+fn first_value<'a, T: serde::Deserialize<'a>>(input: &'a str) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_str(input);
+    T::deserialize(&mut de).map_err(|e| format!("invalid JSON format: {e}: {input}"))
+}
+
+/// EXTRACTJSONFIELD: walks `steps` through the JSON text without building a tree of
+/// the whole document, so the value found keeps its text (`1.23450` stays `1.23450`,
+/// as Jackson's exact decimals keep it). Strings come back unescaped, objects and
+/// arrays as compact JSON.
+fn extract_text(input: &str, steps: &[String]) -> Result<Option<String>, String> {
+    use serde_json::value::RawValue;
+    use std::collections::HashMap;
+    let mut node: &RawValue = first_value(input)?;
+    for step in steps {
+        let text = node.get();
+        node = match text.as_bytes().first() {
+            Some(b'{') => match first_value::<HashMap<String, &RawValue>>(text)?.remove(step) {
+                Some(n) => n,
+                None => return Ok(None),
+            },
+            Some(b'[') => {
+                let Ok(index) = step.parse::<usize>() else { return Ok(None) };
+                match first_value::<Vec<&RawValue>>(text)?.get(index) {
+                    Some(n) => n,
+                    None => return Ok(None),
+                }
+            }
+            _ => return Ok(None),
+        };
+    }
+    let text = node.get();
+    Ok(Some(match text.as_bytes().first() {
+        Some(b'"') => first_value::<String>(text)?,
+        Some(b'{' | b'[') => first_value::<Json>(text)?.to_string(),
+        _ => text.to_string(),
+    }))
 }
 
 /// Splits a JSONPath into its steps.
@@ -65,17 +107,6 @@ fn parse_path(path: &str) -> Result<Vec<String>, String> {
     Ok(steps)
 }
 
-fn extract<'a>(mut node: &'a Json, steps: &[String]) -> Option<&'a Json> {
-    for step in steps {
-        node = match node {
-            Json::Array(items) => items.get(step.parse::<usize>().ok()?)?,
-            Json::Object(map) => map.get(step)?,
-            _ => return None,
-        };
-    }
-    Some(node)
-}
-
 /// Whether row `row` of `needle` equals a JSON node, for JSON_ARRAY_CONTAINS: NULL
 /// matches `null`, numbers compare as numbers (integers with integers).
 fn matches_json(needle: &Operand, row: usize, node: &Json) -> bool {
@@ -113,12 +144,8 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
             each_row(args, |row, out| {
                 let (Some(text), Some(path)) = (json.get(row), path.get(row)) else { return Ok(()) };
                 let steps = paths.get(path)?;
-                let doc = parse_json(text)?;
-                if let Some(n) = extract(&doc, steps) {
-                    match n {
-                        Json::String(s) => out.push_str(s),
-                        other => out.push_str(&other.to_string()),
-                    }
+                if let Some(found) = extract_text(text, steps)? {
+                    out.push_str(&found);
                 }
                 Ok(())
             })
@@ -133,7 +160,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         eval: |args| {
             let json = args.args[0].strs();
             each_row(args, |row, out| {
-                out.push_bool(json.get(row).is_some_and(|s| serde_json::from_str::<IgnoredAny>(s).is_ok()));
+                out.push_bool(json.get(row).is_some_and(|s| first_value::<IgnoredAny>(s).is_ok()));
                 Ok(())
             })
         },
@@ -176,7 +203,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
     Builtin {
         name: "JSON_RECORDS",
         category: "JSON",
-        description: "The entries of a JSON object as a map from key to the value's JSON text; NULL if not an object.",
+        description: "The entries of a JSON object as a map from key to the value's text (strings unquoted, other values as JSON); NULL if not an object.",
         signatures: &["JSON_RECORDS(json STRING) -> MAP<STRING, STRING>"],
         return_type: |args| check_args("JSON_RECORDS", args, &[S]).map(|_| DataType::Map(Box::new(S), Box::new(S))),
         eval: |args| {
@@ -186,7 +213,11 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
                     if let Some((keys, values)) = out.map_entries() {
                         for (k, v) in &map {
                             keys.push_str(k);
-                            values.push_str(&v.to_string());
+                            // A string value is its text, anything else its JSON.
+                            match v {
+                                Json::String(text) => values.push_str(text),
+                                other => values.push_str(&other.to_string()),
+                            }
                         }
                     }
                     out.close_map();
@@ -326,6 +357,9 @@ mod tests {
         assert_eq!(ex("$.a.b[5]"), N);
         assert_eq!(ex("$.a.s.deeper"), N);
         assert_eq!(ex("$"), s(DOC));
+        assert_eq!(call("EXTRACTJSONFIELD", vec![s(r#"{"p": [1.23450, 2E3]}"#), s("$.p[0]")]), s("1.23450"));
+        assert_eq!(call("EXTRACTJSONFIELD", vec![s(r#"{"a": "x"}}"#), s("$.a")]), s("x"));
+        assert_eq!(call("EXTRACTJSONFIELD", vec![s(r#"{"a": 1, "a": 2}"#), s("$.a")]), s("2"));
         let (v, e) = call_row("EXTRACTJSONFIELD", vec![s("{not json"), s("$.a")]);
         assert_eq!(v, N);
         assert!(e.errors[0].1.contains("invalid JSON"), "{e:?}");
@@ -353,7 +387,7 @@ mod tests {
         assert_eq!(call("JSON_KEYS", vec![s("[1]")]), N);
         assert_eq!(
             call("JSON_RECORDS", vec![s(r#"{"a":"x","b":[1]}"#)]),
-            Value::Map(vec![(s("a"), s("\"x\"")), (s("b"), s("[1]"))])
+            Value::Map(vec![(s("a"), s("x")), (s("b"), s("[1]"))])
         );
         assert_eq!(call("JSON_ITEMS", vec![s(r#"[1,"a",{"b":2}]"#)]), strs(&["1", "\"a\"", r#"{"b":2}"#]));
         assert_eq!(call("JSON_ITEMS", vec![s("3")]), N);

@@ -26,6 +26,7 @@ use wasp_sql::DataType;
 use super::{check_args, check_variants, common_of, each_row, is_orderable, reject, Builtin};
 use crate::columnar::operand::{arc, Ints};
 use crate::columnar::{to_arrow, Operand};
+use crate::expr::cast_array;
 use crate::udf::{RowErrors, ScalarArgs, UdfError};
 
 const D: DataType = DataType::Double;
@@ -603,9 +604,17 @@ fn round_decimals(
     }
 }
 
-/// GREATEST and LEAST: the common type of every argument, NULLs ignored.
+/// GREATEST and LEAST: the common type of every argument, NULLs ignored. Strings
+/// next to DATE, TIME or TIMESTAMP values are read as that type (ksqlDB casts a string
+/// literal there), so `GREATEST(d, '2022-06-14')` compares dates.
 fn extreme_type(name: &str, args: &[DataType]) -> Result<DataType, String> {
-    match common_of(args) {
+    let temporal = |t: &DataType| matches!(t, DataType::Date | DataType::Time | DataType::Timestamp);
+    let others: Vec<DataType> = args.iter().filter(|t| **t != DataType::String).cloned().collect();
+    let common = match common_of(&others) {
+        Some(t) if temporal(&t) => Some(t),
+        _ => common_of(args),
+    };
+    match common {
         Some(t) if !args.is_empty() && is_orderable(&t) && t != DataType::Boolean => Ok(t),
         _ => Err(reject(
             name,
@@ -637,6 +646,31 @@ fn pick<T>(
 /// the return type (exactly for integers and decimals, as `DOUBLE` when that is the
 /// common type) and compared there.
 fn extreme(args: ScalarArgs<'_>, want: Ordering) -> Result<ArrayRef, UdfError> {
+    let ret = args.return_type;
+    if matches!(ret, DataType::Date | DataType::Time | DataType::Timestamp)
+        && args.arg_types.contains(&DataType::String)
+    {
+        // Strings among temporal arguments: parse them as the return type once per
+        // batch (a constant stays a one-row constant), then compare natively.
+        let mut cast = Vec::with_capacity(args.args.len());
+        for (op, t) in args.args.iter().zip(args.arg_types) {
+            if *t != DataType::String {
+                cast.push(op.clone());
+                continue;
+            }
+            let converted = cast_array(op.array(), t, ret, args.errors);
+            cast.push(if op.is_scalar() { Operand::Scalar(converted) } else { Operand::Array(converted) });
+        }
+        let types = vec![ret.clone(); cast.len()];
+        let args =
+            ScalarArgs { args: &cast, rows: args.rows, arg_types: &types, return_type: ret, errors: args.errors };
+        return extreme_typed(args, want);
+    }
+    extreme_typed(args, want)
+}
+
+/// [`extreme`] once every argument has the return type or widens to it.
+fn extreme_typed(args: ScalarArgs<'_>, want: Ordering) -> Result<ArrayRef, UdfError> {
     let (ops, ret) = (args.args, args.return_type);
     match ret {
         DataType::Double => {
@@ -768,11 +802,12 @@ fn random() -> f64 {
 }
 
 /// The earth's radius in a GEO_DISTANCE unit (kilometres when none is given).
+/// A NULL or blank unit means kilometres, as in ksqlDB.
 fn earth_radius(unit: Option<&str>) -> Result<f64, String> {
     const KM: [&str; 5] = ["KM", "KILOMETER", "KILOMETERS", "KILOMETRE", "KILOMETRES"];
     const MI: [&str; 3] = ["MI", "MILE", "MILES"];
-    match unit {
-        None => Ok(6371.0),
+    match unit.map(str::trim) {
+        None | Some("") => Ok(6371.0),
         Some(u) if KM.iter().any(|k| k.eq_ignore_ascii_case(u)) => Ok(6371.0),
         Some(u) if MI.iter().any(|k| k.eq_ignore_ascii_case(u)) => Ok(3959.0),
         Some(u) => Err(format!("GEO_DISTANCE unit must be KM or MI, got '{}'", u.to_ascii_uppercase())),
@@ -791,11 +826,13 @@ fn geo_distance(lat1: f64, lon1: f64, lat2: f64, lon2: f64, unit: Option<&str>) 
         }
     }
     let radius = earth_radius(unit)?;
-    let (phi1, phi2) = (lat1.to_radians(), lat2.to_radians());
-    let dphi = (lat2 - lat1).to_radians();
-    let dlambda = (lon2 - lon1).to_radians();
-    let a = (dphi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (dlambda / 2.0).sin().powi(2);
-    Ok(2.0 * radius * a.sqrt().asin())
+    // The haversine formula, with ksqlDB's order of operations (and its degrees to
+    // radians, `x / 180 * PI`) so the last digits agree.
+    let haversin = |x: f64| (x / 2.0).sin().powi(2);
+    let radians = |x: f64| x / 180.0 * std::f64::consts::PI;
+    let (dphi, dlambda) = (radians(lat2 - lat1), radians(lon2 - lon1));
+    let a = haversin(dphi) + haversin(dlambda) * radians(lat1).cos() * radians(lat2).cos();
+    Ok(2.0 * a.sqrt().asin() * radius)
 }
 
 fn geo_distance_column(args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError> {
@@ -806,13 +843,7 @@ fn geo_distance_column(args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError> {
         let (Some(a), Some(b), Some(c), Some(d)) = (lat1.get(row), lon1.get(row), lat2.get(row), lon2.get(row)) else {
             return Ok(());
         };
-        let unit = match &unit {
-            Some(u) => match u.get(row) {
-                Some(u) => Some(u),
-                None => return Ok(()),
-            },
-            None => None,
-        };
+        let unit = unit.as_ref().and_then(|u| u.get(row));
         out.push_f64(geo_distance(a, b, c, d, unit)?);
         Ok(())
     })
@@ -914,12 +945,13 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
     Builtin {
         name: "LOG",
         category: "NUMERIC",
-        description: "The natural logarithm of a value, or its logarithm in the given base.",
+        description: "The natural logarithm of a value, or its logarithm in the given base (NaN for a base that is not positive or is 1).",
         signatures: &["LOG(value DOUBLE) -> DOUBLE", "LOG(base DOUBLE, value DOUBLE) -> DOUBLE"],
         return_type: |args| check_variants("LOG", args, &[&[D], &[D, D]]).map(|_| D),
         eval: |args| match args.args.len() {
             1 => double_unary(args, f64::ln),
-            2 => double_binary("LOG", args, |b, v| v.ln() / b.ln()),
+            // As ksqlDB: a base that is not positive, or is 1, has no logarithm.
+            2 => double_binary("LOG", args, |b, v| if b <= 0.0 || b == 1.0 { f64::NAN } else { v.ln() / b.ln() }),
             _ => Err(failed("LOG", "LOG takes one or two arguments")),
         },
     },
@@ -958,7 +990,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
     Builtin {
         name: "GREATEST",
         category: "NUMERIC",
-        description: "The largest of the arguments, ignoring NULLs.",
+        description: "The largest of the arguments, ignoring NULLs; strings among DATE, TIME or TIMESTAMP arguments are read as that type.",
         signatures: &["GREATEST(T, T, ...) -> T"],
         return_type: |args| extreme_type("GREATEST", args),
         eval: |args| extreme(args, Ordering::Greater),
@@ -966,7 +998,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
     Builtin {
         name: "LEAST",
         category: "NUMERIC",
-        description: "The smallest of the arguments, ignoring NULLs.",
+        description: "The smallest of the arguments, ignoring NULLs; strings among DATE, TIME or TIMESTAMP arguments are read as that type.",
         signatures: &["LEAST(T, T, ...) -> T"],
         return_type: |args| extreme_type("LEAST", args),
         eval: |args| extreme(args, Ordering::Less),
@@ -990,7 +1022,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
     Builtin {
         name: "GEO_DISTANCE",
         category: "NUMERIC",
-        description: "The great-circle distance between two latitude/longitude points, in KM (default) or MI.",
+        description: "The great-circle distance between two latitude/longitude points, in KM (default, also for a NULL or blank unit) or MI.",
         signatures: &[
             "GEO_DISTANCE(lat1 DOUBLE, lon1 DOUBLE, lat2 DOUBLE, lon2 DOUBLE) -> DOUBLE",
             "GEO_DISTANCE(lat1 DOUBLE, lon1 DOUBLE, lat2 DOUBLE, lon2 DOUBLE, unit STRING) -> DOUBLE",

@@ -515,8 +515,13 @@ fn split_str<'a>(s: &'a str, delim: &str, mut emit: impl FnMut(&'a str)) {
     s.split(delim).for_each(emit);
 }
 
+/// Splits bytes on a literal delimiter; an empty delimiter splits into single bytes
+/// (and empty input into one empty element, as for strings).
 fn split_bytes(b: &[u8], delim: &[u8], mut emit: impl FnMut(&[u8])) {
     if delim.is_empty() {
+        if b.is_empty() {
+            emit(b);
+        }
         b.iter().for_each(|x| emit(std::slice::from_ref(x)));
         return;
     }
@@ -628,19 +633,54 @@ fn initcap(s: &str, out: &mut String) {
     }
 }
 
-/// CHR of a `\uXXXX` or `U+XXXX` string: Java unescapes the code and keeps what
-/// follows; a surrogate (half of a pair) gives NULL.
+/// CHR of a `\uXXXX` string, as ksqlDB's `StringEscapeUtils.unescapeJava`: every
+/// `\uXXXX` escape is one UTF-16 unit (so a surrogate pair `\ud820\udeb8` is one
+/// character), the common backslash escapes are unescaped and other text is kept. A
+/// string that does not start with `\u`, is shorter than six characters, or leaves a
+/// lone surrogate gives NULL.
 fn chr_escape(s: &str, out: &mut String) -> bool {
-    let hex = s.strip_prefix("\\u").or_else(|| s.strip_prefix("U+")).filter(|h| h.len() >= 4);
-    let Some((code, rest)) = hex.and_then(|h| Some((h.get(..4)?, h.get(4..)?))) else { return false };
-    match u32::from_str_radix(code, 16).ok().and_then(char::from_u32) {
-        Some(c) => {
-            out.clear();
-            out.push(c);
-            out.push_str(rest);
+    if !s.starts_with("\\u") || s.chars().count() < 6 {
+        return false;
+    }
+    let mut units: Vec<u16> = Vec::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            let mut buf = [0u16; 2];
+            units.extend_from_slice(c.encode_utf16(&mut buf));
+            continue;
+        }
+        let unit = match chars.next() {
+            Some('u') => {
+                while chars.peek() == Some(&'u') {
+                    chars.next();
+                }
+                let hex: String = chars.by_ref().take(4).collect();
+                match (hex.len(), u16::from_str_radix(&hex, 16)) {
+                    (4, Ok(u)) => u,
+                    _ => return false,
+                }
+            }
+            Some('n') => u16::from(b'\n'),
+            Some('t') => u16::from(b'\t'),
+            Some('r') => u16::from(b'\r'),
+            Some('b') => 0x08,
+            Some('f') => 0x0c,
+            Some(other) => {
+                let mut buf = [0u16; 2];
+                units.extend_from_slice(other.encode_utf16(&mut buf));
+                continue;
+            }
+            None => u16::from(b'\\'),
+        };
+        units.push(unit);
+    }
+    match String::from_utf16(&units) {
+        Ok(text) => {
+            *out = text;
             true
         }
-        None => false,
+        Err(_) => false,
     }
 }
 
@@ -1183,7 +1223,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
     Builtin {
         name: "CHR",
         category: "STRING",
-        description: "The character with a decimal code point, or with a UTF-16 code written '\\u004b' or 'U+004B'.",
+        description: "The character with a decimal code point, or of UTF-16 escapes written '\\u004b' (a surrogate pair for characters beyond U+FFFF).",
         signatures: &["CHR(code INT) -> STRING", "CHR(code STRING) -> STRING"],
         return_type: |args| check_variants("CHR", args, &[&[I], &[S]]).map(|_| S),
         eval: |args| {
@@ -1493,6 +1533,7 @@ mod tests {
         assert_eq!(call("SPLIT", vec![s("abc"), s("")]), strs(&["a", "b", "c"]));
         assert_eq!(call("SPLIT", vec![s("abc"), s("x")]), strs(&["abc"]));
         assert_eq!(call("SPLIT", vec![b(&[1, 0, 2]), b(&[0])]), arr(vec![b(&[1]), b(&[2])]));
+        assert_eq!(call("SPLIT", vec![b(&[]), b(&[])]), arr(vec![b(&[])]));
         assert_eq!(ret("SPLIT", &[DataType::Bytes, DataType::Bytes]), Ok(arr_of(DataType::Bytes)));
         assert_eq!(call_typed("SPLIT", &[DataType::String, DataType::String], vec![N, s(",")]).0, N);
     }
@@ -1557,7 +1598,9 @@ mod tests {
         assert_eq!(call("CHR", vec![Value::Int(75)]), s("K"));
         assert_eq!(call("CHR", vec![Value::Int(22909)]), s("好"));
         assert_eq!(call("CHR", vec![s("\\u004b")]), s("K"));
-        assert_eq!(call("CHR", vec![s("U+004B")]), s("K"));
+        assert_eq!(call("CHR", vec![s("U+004B")]), N);
+        assert_eq!(call("CHR", vec![s("\\ud820\\udeb8")]), s("\u{182b8}"));
+        assert_eq!(call("CHR", vec![s("\\ud820")]), N);
         assert_eq!(call("CHR", vec![s("004b")]), N);
         assert_eq!(call("CHR", vec![Value::Int(-1)]), N);
     }
