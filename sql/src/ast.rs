@@ -198,6 +198,10 @@ pub enum BinaryOp {
     LtEq,
     Gt,
     GtEq,
+    /// `IS DISTINCT FROM`: `<>` where two NULLs are the same and NULL differs from a value.
+    IsDistinctFrom,
+    /// `IS NOT DISTINCT FROM`: `=` where two NULLs are the same.
+    IsNotDistinctFrom,
     And,
     Or,
 }
@@ -217,13 +221,46 @@ impl BinaryOp {
             BinaryOp::LtEq => "<=",
             BinaryOp::Gt => ">",
             BinaryOp::GtEq => ">=",
+            BinaryOp::IsDistinctFrom => "IS DISTINCT FROM",
+            BinaryOp::IsNotDistinctFrom => "IS NOT DISTINCT FROM",
             BinaryOp::And => "AND",
             BinaryOp::Or => "OR",
         }
     }
 
     pub fn is_comparison(self) -> bool {
-        matches!(self, BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq)
+        matches!(
+            self,
+            BinaryOp::Eq
+                | BinaryOp::NotEq
+                | BinaryOp::Lt
+                | BinaryOp::LtEq
+                | BinaryOp::Gt
+                | BinaryOp::GtEq
+                | BinaryOp::IsDistinctFrom
+                | BinaryOp::IsNotDistinctFrom
+        )
+    }
+
+    /// Whether the operator only tests (in)equality: the comparisons BOOLEAN, ARRAY,
+    /// MAP and STRUCT operands allow.
+    pub fn is_equality(self) -> bool {
+        matches!(self, BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::IsDistinctFrom | BinaryOp::IsNotDistinctFrom)
+    }
+
+    /// ksqlDB's name of a comparison in its error messages (`GREATER_THAN_OR_EQUAL`).
+    pub fn comparison_name(self) -> &'static str {
+        match self {
+            BinaryOp::Eq => "EQUAL",
+            BinaryOp::NotEq => "NOT_EQUAL",
+            BinaryOp::Lt => "LESS_THAN",
+            BinaryOp::LtEq => "LESS_THAN_OR_EQUAL",
+            BinaryOp::Gt => "GREATER_THAN",
+            BinaryOp::GtEq => "GREATER_THAN_OR_EQUAL",
+            BinaryOp::IsDistinctFrom => "IS_DISTINCT_FROM",
+            BinaryOp::IsNotDistinctFrom => "IS_NOT_DISTINCT_FROM",
+            other => other.symbol(),
+        }
     }
 
     pub fn is_arithmetic(self) -> bool {

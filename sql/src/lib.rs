@@ -21,6 +21,7 @@
 //! - [`plan`]: the binder and `LogicalPlan`.
 
 pub mod ast;
+mod coerce;
 pub mod error;
 pub mod expr;
 pub mod parser;

@@ -699,6 +699,12 @@ impl Parser {
         }
         if self.consume_keyword("IS") {
             let negated = self.consume_keyword("NOT");
+            if self.consume_keyword("DISTINCT") {
+                self.expect_keyword("FROM")?;
+                let right = self.parse_additive()?;
+                let op = if negated { BinaryOp::IsNotDistinctFrom } else { BinaryOp::IsDistinctFrom };
+                return Ok(Expr::Binary { op, left: Box::new(left), right: Box::new(right), pos });
+            }
             self.expect_keyword("NULL")?;
             return Ok(Expr::IsNull { expr: Box::new(left), negated });
         }
@@ -1043,10 +1049,11 @@ impl Parser {
 
 fn number_literal(text: &str, pos: Pos) -> Result<Literal, SqlError> {
     if text.contains(['e', 'E']) {
-        return text
-            .parse::<f64>()
-            .map(Literal::Double)
-            .map_err(|_| SqlError::parse(pos, format!("invalid number '{text}'")));
+        let d = text.parse::<f64>().map_err(|_| SqlError::parse(pos, format!("invalid number '{text}'")))?;
+        if d.is_infinite() {
+            return Err(SqlError::parse(pos, format!("Number overflows DOUBLE: {text}")));
+        }
+        return Ok(Literal::Double(d));
     }
     if text.contains('.') {
         return Ok(Literal::Decimal(text.to_owned()));

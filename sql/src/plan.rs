@@ -1,12 +1,14 @@
 //! The binder: a parsed `Query` plus a `Catalog` becomes a typed `LogicalPlan`.
 //!
 //! Rows entering a plan have the layout of their source: key columns, value columns,
-//! then the pseudo-columns `ROWTIME`, `ROWPARTITION`, `ROWOFFSET` (and `ROWKEY`, the raw
-//! Kafka key as a string, when the source declares no key column).
+//! then the pseudo-columns `ROWTIME`, `ROWPARTITION`, `ROWOFFSET`. A source without key
+//! columns has no key at all (ksqlDB dropped the implicit `ROWKEY` in 0.10), so a value
+//! column may be called `ROWKEY`.
 
 use std::fmt;
 
 use crate::ast::{BinaryOp, Expr, Literal, Query, SelectItem, SourceKind, UnaryOp};
+use crate::coerce;
 use crate::error::{did_you_mean, Pos, SqlError};
 use crate::expr::BoundExpr;
 use crate::types::{DataType, StructField};
@@ -16,6 +18,7 @@ use crate::value::{Decimal, Value};
 pub const ROWTIME: &str = "ROWTIME";
 pub const ROWPARTITION: &str = "ROWPARTITION";
 pub const ROWOFFSET: &str = "ROWOFFSET";
+/// The raw Kafka key of ksqlDB before 0.10; no row layout has it any more.
 pub const ROWKEY: &str = "ROWKEY";
 
 /// How a column takes part in a row.
@@ -25,7 +28,7 @@ pub enum ColumnRole {
     Key,
     /// Stored in the Kafka record value.
     Value,
-    /// Record metadata: ROWTIME, ROWPARTITION, ROWOFFSET, ROWKEY.
+    /// Record metadata: ROWTIME, ROWPARTITION, ROWOFFSET.
     Pseudo,
 }
 
@@ -58,9 +61,6 @@ impl Schema {
     /// declared columns followed by the pseudo-columns.
     pub fn source_row(declared: &[Field]) -> Schema {
         let mut fields = declared.to_vec();
-        if !declared.iter().any(|f| f.role == ColumnRole::Key) {
-            fields.push(Field::new(ROWKEY, DataType::String, ColumnRole::Pseudo));
-        }
         fields.push(Field::new(ROWTIME, DataType::BigInt, ColumnRole::Pseudo));
         fields.push(Field::new(ROWPARTITION, DataType::Int, ColumnRole::Pseudo));
         fields.push(Field::new(ROWOFFSET, DataType::BigInt, ColumnRole::Pseudo));
@@ -256,28 +256,46 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
         plan = LogicalPlan::Filter { input: Box::new(plan), predicate: bound };
     }
 
-    // Partition-by keys, bound against the input.
-    let partition_keys: Vec<(String, BoundExpr)> = query
-        .partition_by
-        .iter()
-        .enumerate()
-        .map(|(i, e)| Ok((default_name(e, i), binder.bind(e)?)))
-        .collect::<Result<_, SqlError>>()?;
+    // Partition-by keys, bound against the input, named like ksqlDB's: a column keeps
+    // its name, anything else gets a generated one that no source column has.
+    let mut key_names = AliasGenerator::new(&declared);
+    // PARTITION BY NULL removes the key: the output has no key columns.
+    let partition_by_null = query.partition_by.iter().any(is_null_literal);
+    if partition_by_null && query.partition_by.len() > 1 {
+        return Err(SqlError::invalid(Some(query.pos), "Cannot PARTITION BY multiple columns including NULL"));
+    }
+    let partition_keys: Vec<(String, BoundExpr)> = if partition_by_null {
+        Vec::new()
+    } else {
+        query
+            .partition_by
+            .iter()
+            .map(|e| Ok((key_names.name_for(e), binder.bind(e)?)))
+            .collect::<Result<_, SqlError>>()?
+    };
+    for (name, key) in &partition_keys {
+        check_key_type(name, &key.data_type())?;
+    }
+    let repartitioned = !query.partition_by.is_empty();
 
     // The projection.
     let mut out_fields: Vec<Field> = Vec::new();
     let mut out_exprs: Vec<BoundExpr> = Vec::new();
-    let mut generated = 0usize;
+    let mut aliases = AliasGenerator::new(&declared);
     for item in &query.projection {
         match item {
             SelectItem::Wildcard { qualifier } => {
                 if let Some(q) = qualifier {
                     binder.check_qualifier(q, query.from.pos)?;
                 }
-                for (index, field) in input_schema.fields.iter().enumerate() {
-                    if field.role == ColumnRole::Pseudo {
-                        continue;
-                    }
+                // After PARTITION BY the old key columns are plain values, after the
+                // value columns (as in ksqlDB, where they travel at the value's end).
+                let mut columns: Vec<(usize, &Field)> =
+                    input_schema.fields.iter().enumerate().filter(|(_, f)| f.role != ColumnRole::Pseudo).collect();
+                if repartitioned {
+                    columns.sort_by_key(|(_, f)| u8::from(f.role == ColumnRole::Key));
+                }
+                for (index, field) in columns {
                     let is_partition_key = partition_keys
                         .iter()
                         .any(|(_, k)| matches!(k, BoundExpr::Column { index: i, .. } if *i == index));
@@ -296,23 +314,13 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
                 let bound = binder.bind(expr)?;
                 let name = match alias {
                     Some(a) => a.clone(),
-                    None => match expr {
-                        Expr::Column { name, .. } => name.clone(),
-                        Expr::Field { field, .. } => field.clone(),
-                        _ => {
-                            let n = format!("KSQL_COL_{generated}");
-                            generated += 1;
-                            n
-                        }
-                    },
+                    None => aliases.name_for(expr),
                 };
                 let role = match &bound {
-                    BoundExpr::Column { index, .. } if query.partition_by.is_empty() => {
-                        match input_schema.fields[*index].role {
-                            ColumnRole::Key => ColumnRole::Key,
-                            _ => ColumnRole::Value,
-                        }
-                    }
+                    BoundExpr::Column { index, .. } if !repartitioned => match input_schema.fields[*index].role {
+                        ColumnRole::Key => ColumnRole::Key,
+                        _ => ColumnRole::Value,
+                    },
                     _ => ColumnRole::Value,
                 };
                 if out_fields.iter().any(|f| f.name == name) {
@@ -334,7 +342,7 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
     }
 
     // PARTITION BY: the keys become the output key columns, first.
-    if !partition_keys.is_empty() {
+    if repartitioned {
         let mut key_fields = Vec::new();
         let mut key_exprs = Vec::new();
         for (name, key) in &partition_keys {
@@ -372,7 +380,7 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
         }
     }
     let schema = Schema::new(schema_fields);
-    plan = if partition_keys.is_empty() {
+    plan = if !repartitioned {
         LogicalPlan::Project { input: Box::new(plan), exprs: out_exprs, schema }
     } else {
         let keys = partition_keys.into_iter().map(|(_, e)| e).collect();
@@ -388,6 +396,80 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
     Ok(plan)
 }
 
+/// The checks ksqlDB makes on the query of a persistent `CREATE STREAM ... AS SELECT`
+/// (a push query may leave out its key): the projection must include each key column
+/// (or, after PARTITION BY, each partitioning expression) exactly once, and at least one
+/// value column.
+pub fn check_persistent(query: &Query, sink: &str, catalog: &dyn Catalog) -> Result<(), SqlError> {
+    let Some((_, declared)) = catalog.source(&query.from.name) else { return Ok(()) };
+    let schema = Schema::source_row(&declared);
+    let binder = Binder { schema: &schema, catalog, qualifiers: qualifiers(query) };
+    let mut star = false;
+    let mut selected: Vec<(BoundExpr, String)> = Vec::new();
+    let mut aliases = AliasGenerator::new(&declared);
+    for item in &query.projection {
+        match item {
+            SelectItem::Wildcard { .. } => star = true,
+            SelectItem::Expr { expr, alias } => {
+                let name = alias.clone().unwrap_or_else(|| aliases.name_for(expr));
+                selected.push((binder.bind(expr)?, name));
+            }
+        }
+    }
+    // The key expressions, as the user wrote them and bound.
+    let keys: Vec<(String, BoundExpr)> = if query.partition_by.is_empty() {
+        schema
+            .keys()
+            .map(|f| {
+                let index = schema.index_of(&f.name).unwrap_or_default();
+                (f.name.clone(), BoundExpr::Column { index, name: f.name.clone(), data_type: f.data_type.clone() })
+            })
+            .collect()
+    } else if query.partition_by.iter().any(is_null_literal) {
+        Vec::new()
+    } else {
+        query.partition_by.iter().map(|e| Ok((e.to_string(), binder.bind(e)?))).collect::<Result<_, SqlError>>()?
+    };
+    let mut missing = Vec::new();
+    for (text, key) in &keys {
+        let names: Vec<&str> = selected.iter().filter(|(e, _)| e == key).map(|(_, n)| n.as_str()).collect();
+        if names.len() > 1 {
+            return Err(SqlError::invalid(
+                Some(query.pos),
+                format!(
+                    "The projection contains a key column (`{text}`) more than once, aliased as: {}.",
+                    names.join(" and ")
+                ),
+            ));
+        }
+        if names.is_empty() && !star {
+            missing.push(text.as_str());
+        }
+    }
+    if !missing.is_empty() {
+        let what = match (query.partition_by.is_empty(), missing.len()) {
+            (true, 1) => "key column",
+            (true, _) => "key columns",
+            (false, 1) => "partitioning expression",
+            (false, _) => "partitioning expressions",
+        };
+        return Err(SqlError::invalid(
+            Some(query.pos),
+            format!(
+                "The query used to build `{sink}` must include the {what} {} in its projection (eg, SELECT {}...).",
+                missing.join(" and "),
+                missing.join(", ")
+            ),
+        ));
+    }
+    let has_value = selected.iter().any(|(e, _)| !keys.iter().any(|(_, k)| k == e))
+        || (star && (schema.values().next().is_some() || !query.partition_by.is_empty()));
+    if !has_value {
+        return Err(SqlError::invalid(Some(query.pos), "The projection contains no value columns."));
+    }
+    Ok(())
+}
+
 fn qualifiers(query: &Query) -> Vec<String> {
     let mut q = vec![query.from.name.clone()];
     if let Some(a) = &query.from.alias {
@@ -396,11 +478,62 @@ fn qualifiers(query: &Query) -> Vec<String> {
     q
 }
 
-fn default_name(expr: &Expr, i: usize) -> String {
-    match expr {
-        Expr::Column { name, .. } => name.clone(),
-        Expr::Field { field, .. } => field.clone(),
-        _ => format!("KSQL_COL_{i}"),
+/// ksqlDB's names for unaliased expressions: a column keeps its name, a struct field
+/// `s->f` is `F` (then `F_1`, `F_2`, ... when taken), anything else `KSQL_COL_0`,
+/// `KSQL_COL_1`, ... Numbers a source column already uses (`KSQL_COL_0`, `F_1`) are
+/// skipped.
+struct AliasGenerator {
+    /// Per name without its `_n` suffix: the numbers taken (0 for the bare name) and
+    /// the next one to try.
+    taken: std::collections::HashMap<String, (std::collections::BTreeSet<u64>, u64)>,
+}
+
+impl AliasGenerator {
+    fn new(source: &[Field]) -> AliasGenerator {
+        let mut taken: std::collections::HashMap<String, (std::collections::BTreeSet<u64>, u64)> =
+            std::collections::HashMap::new();
+        for f in source {
+            let (base, n) = split_number(&f.name);
+            taken.entry(base.to_owned()).or_default().0.insert(n);
+        }
+        AliasGenerator { taken }
+    }
+
+    fn name_for(&mut self, expr: &Expr) -> String {
+        match expr {
+            Expr::Column { name, .. } => name.clone(),
+            Expr::Nested(inner) => self.name_for(inner),
+            Expr::Field { field, .. } => {
+                let base = split_number(field).0.to_owned();
+                let n = self.next(&base);
+                if n == 0 {
+                    base
+                } else {
+                    format!("{base}_{n}")
+                }
+            }
+            _ => format!("KSQL_COL_{}", self.next("KSQL_COL")),
+        }
+    }
+
+    fn next(&mut self, base: &str) -> u64 {
+        let (used, next) = self.taken.entry(base.to_owned()).or_default();
+        while used.contains(next) {
+            *next += 1;
+        }
+        let n = *next;
+        *next += 1;
+        n
+    }
+}
+
+/// `NAME_12` as (`NAME`, 12); a name without a numeric suffix is number 0.
+fn split_number(name: &str) -> (&str, u64) {
+    match name.rsplit_once('_') {
+        Some((base, digits)) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            (base, digits.parse().unwrap_or(0))
+        }
+        _ => (name, 0),
     }
 }
 
@@ -471,30 +604,26 @@ impl<'a> Binder<'a> {
                 Ok(BoundExpr::Like { expr: Box::new(b), pattern: Box::new(p), escape: *escape, negated: *negated })
             }
             Expr::InList { expr: e, list, negated } => {
-                let b = self.bind(e)?;
-                let mut common = b.data_type();
-                let mut items = Vec::new();
-                for item in list {
-                    let bi = self.bind(item)?;
-                    common = comparable_type(&common, &bi.data_type()).ok_or_else(|| {
-                        SqlError::type_error(
-                            item.pos().or(e.pos()),
-                            format!(
-                                "IN list value {item} of type {} cannot be compared to {e} of type {}",
-                                bi.data_type(),
-                                b.data_type()
-                            ),
-                        )
-                    })?;
-                    items.push(bi);
-                }
-                let items = items.into_iter().map(|i| i.cast_to(&common)).collect();
-                Ok(BoundExpr::InList { expr: Box::new(b.cast_to(&common)), list: items, negated: *negated })
+                // NULL items match nothing; the rest share a type with the value, found
+                // in order (ksqlDB's user-list coercion), literals converted now.
+                let items: Vec<&Expr> =
+                    std::iter::once(&**e).chain(list.iter().filter(|i| !is_null_literal(i))).collect();
+                let bound: Vec<BoundExpr> = items.iter().map(|i| self.bind(i)).collect::<Result<_, _>>()?;
+                let typed: Vec<(&Expr, DataType)> =
+                    items.iter().copied().zip(bound.iter().map(BoundExpr::data_type)).collect();
+                let common = coerce::common_type(self, &typed)?.unwrap_or(DataType::Null);
+                let mut converted = items
+                    .iter()
+                    .zip(bound)
+                    .map(|(i, b)| coerce::convert(i, b, &common))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let value = converted.remove(0);
+                Ok(BoundExpr::InList { expr: Box::new(value), list: converted, negated: *negated })
             }
             Expr::Between { expr: e, low, high, negated } => {
                 let b = self.bind(e)?;
-                let l = self.bind(low)?;
-                let h = self.bind(high)?;
+                let l = self.bind_time_bound(e, low)?;
+                let h = self.bind_time_bound(e, high)?;
                 let mut common = b.data_type();
                 for (side, bound) in [(low, &l), (high, &h)] {
                     common = comparable_type(&common, &bound.data_type()).ok_or_else(|| {
@@ -510,8 +639,8 @@ impl<'a> Binder<'a> {
                 }
                 Ok(BoundExpr::Between {
                     expr: Box::new(b.cast_to(&common)),
-                    low: Box::new(l.cast_to(&common)),
-                    high: Box::new(h.cast_to(&common)),
+                    low: Box::new(coerce::convert(low, l, &common)?),
+                    high: Box::new(coerce::convert(high, h, &common)?),
                     negated: *negated,
                 })
             }
@@ -620,47 +749,59 @@ impl<'a> Binder<'a> {
                 }
             }
             Expr::Array(items) => {
-                let bound: Vec<BoundExpr> = items.iter().map(|a| self.bind(a)).collect::<Result<_, _>>()?;
-                let mut common = DataType::Null;
-                for (item, b) in items.iter().zip(&bound) {
-                    common = DataType::common_type(&common, &b.data_type()).ok_or_else(|| {
-                        SqlError::type_error(
-                            item.pos(),
-                            format!("array elements must share a type: {common} and {}", b.data_type()),
-                        )
-                    })?;
+                if items.is_empty() {
+                    return Err(SqlError::type_error(
+                        None,
+                        "Array constructor cannot be empty. Please supply at least one element \
+                         (see https://github.com/confluentinc/ksql/issues/4239).",
+                    ));
                 }
-                let items = bound.into_iter().map(|b| b.cast_to(&common)).collect();
+                let (common, items) = self.bind_list(items.iter())?;
+                let common = common.ok_or_else(|| {
+                    SqlError::type_error(
+                        None,
+                        "Cannot construct an array with all NULL elements \
+                         (see https://github.com/confluentinc/ksql/issues/4239). \
+                         As a workaround, you may cast a NULL value to the desired type.",
+                    )
+                })?;
                 Ok(BoundExpr::Array { items, data_type: DataType::Array(Box::new(common)) })
             }
             Expr::Map(entries) => {
-                let mut kt = DataType::Null;
-                let mut vt = DataType::Null;
-                let mut bound = Vec::new();
-                for (k, v) in entries {
-                    let bk = self.bind(k)?;
-                    let bv = self.bind(v)?;
-                    kt = DataType::common_type(&kt, &bk.data_type()).ok_or_else(|| {
-                        SqlError::type_error(
-                            k.pos(),
-                            format!("map keys must share a type: {kt} and {}", bk.data_type()),
-                        )
-                    })?;
-                    vt = DataType::common_type(&vt, &bv.data_type()).ok_or_else(|| {
-                        SqlError::type_error(
-                            v.pos(),
-                            format!("map values must share a type: {vt} and {}", bv.data_type()),
-                        )
-                    })?;
-                    bound.push((bk, bv));
+                if entries.is_empty() {
+                    return Err(SqlError::type_error(
+                        None,
+                        "Map constructor cannot be empty. Please supply at least one key value pair \
+                         (see https://github.com/confluentinc/ksql/issues/4239).",
+                    ));
                 }
-                let entries = bound.into_iter().map(|(k, v)| (k.cast_to(&kt), v.cast_to(&vt))).collect();
+                let all_null = |what: &str| {
+                    SqlError::type_error(
+                        None,
+                        format!(
+                            "Cannot construct a map with all NULL {what}s \
+                             (see https://github.com/confluentinc/ksql/issues/4239). \
+                             As a workaround, you may cast a NULL {what} to the desired type."
+                        ),
+                    )
+                };
+                let (kt, keys) = self.bind_list(entries.iter().map(|(k, _)| k))?;
+                let kt = kt.ok_or_else(|| all_null("key"))?;
+                let (vt, values) = self.bind_list(entries.iter().map(|(_, v)| v))?;
+                let vt = vt.ok_or_else(|| all_null("value"))?;
+                let entries = keys.into_iter().zip(values).collect();
                 Ok(BoundExpr::Map { entries, data_type: DataType::Map(Box::new(kt), Box::new(vt)) })
             }
             Expr::Struct(fields) => {
                 let mut types = Vec::new();
                 let mut bound = Vec::new();
-                for (name, e) in fields {
+                for (i, (name, e)) in fields.iter().enumerate() {
+                    if fields[..i].iter().any(|(n, _)| n == name) {
+                        return Err(SqlError::type_error(
+                            e.pos(),
+                            format!("Duplicate field names found in STRUCT: {name}"),
+                        ));
+                    }
                     let b = self.bind(e)?;
                     types.push(StructField { name: name.clone(), data_type: b.data_type() });
                     bound.push(b);
@@ -733,22 +874,91 @@ impl<'a> Binder<'a> {
                     data_type: result,
                 })
             }
-            _ => {
-                // Comparison.
-                let common = comparable_type(&lt, &rt).ok_or_else(|| mismatch("cannot compare these types"))?;
-                if matches!(common, DataType::Map(..) | DataType::Struct(_))
-                    && !matches!(op, BinaryOp::Eq | BinaryOp::NotEq)
-                {
-                    return Err(mismatch(&format!("operator '{}' cannot order MAP or STRUCT values", op.symbol())));
-                }
-                Ok(BoundExpr::Binary {
-                    op,
-                    left: Box::new(l.cast_to(&common)),
-                    right: Box::new(r.cast_to(&common)),
-                    data_type: DataType::Boolean,
-                })
-            }
+            _ => self.bind_comparison(op, left, right, pos),
         }
+    }
+
+    /// A comparison, with ksqlDB's rules: numbers with numbers, strings with strings
+    /// and times, times with times and strings, BOOLEAN, ARRAY, MAP and STRUCT only for
+    /// (in)equality, never with the NULL literal. A string literal compared with
+    /// `ROWTIME` is a timestamp.
+    fn bind_comparison(&self, op: BinaryOp, left: &Expr, right: &Expr, pos: Pos) -> Result<BoundExpr, SqlError> {
+        let l = self.bind_time_bound(right, left)?;
+        let r = self.bind_time_bound(left, right)?;
+        let (lt, rt) = (l.data_type(), r.data_type());
+        if lt == DataType::Null || rt == DataType::Null {
+            return Err(SqlError::type_error(
+                Some(pos),
+                format!(
+                    "Comparison with NULL not supported: {lt} {} {rt}; use 'IS NULL' or 'IS NOT NULL' instead",
+                    op.symbol()
+                ),
+            ));
+        }
+        let cannot = || {
+            SqlError::type_error(
+                Some(pos),
+                format!("Cannot compare {left} ({lt}) to {right} ({rt}) with {}.", op.comparison_name()),
+            )
+        };
+        use DataType::*;
+        let valid = match (&lt, &rt) {
+            (a, b) if a.is_numeric() => b.is_numeric(),
+            (String, b) => matches!(b, String | Timestamp | Date | Time),
+            (Boolean, b) => *b == Boolean && op.is_equality(),
+            (Array(_), b) => matches!(b, Array(_)) && op.is_equality(),
+            (Map(..), b) => matches!(b, Map(..)) && op.is_equality(),
+            (Struct(_), b) => matches!(b, Struct(_)) && op.is_equality(),
+            (Time, b) => matches!(b, Time | String),
+            (Date | Timestamp, b) => matches!(b, Date | Timestamp | String),
+            (Bytes, b) => *b == Bytes,
+            _ => false,
+        };
+        if !valid {
+            return Err(cannot());
+        }
+        let common = match (&lt, &rt) {
+            (Date, Timestamp) | (Timestamp, Date) => Timestamp,
+            (String, t @ (Timestamp | Date | Time)) | (t @ (Timestamp | Date | Time), String) => t.clone(),
+            _ => comparable_type(&lt, &rt).ok_or_else(cannot)?,
+        };
+        Ok(BoundExpr::Binary {
+            op,
+            left: Box::new(l.cast_to(&common)),
+            right: Box::new(r.cast_to(&common)),
+            data_type: DataType::Boolean,
+        })
+    }
+
+    /// Binds `expr`, which is compared with `other`: when `other` is `ROWTIME` (or a
+    /// window bound) and `expr` a string literal, the string is read as a timestamp.
+    fn bind_time_bound(&self, other: &Expr, expr: &Expr) -> Result<BoundExpr, SqlError> {
+        let is_time_column = matches!(
+            other,
+            Expr::Column { name, .. } if name == ROWTIME || name == "WINDOWSTART" || name == "WINDOWEND"
+        );
+        match expr {
+            Expr::Literal(Literal::String(text)) if is_time_column => {
+                let ms = coerce::partial_timestamp(text).map_err(|e| SqlError::type_error(expr.pos(), e))?;
+                Ok(BoundExpr::Literal { value: Value::BigInt(ms), data_type: DataType::BigInt })
+            }
+            _ => self.bind(expr),
+        }
+    }
+
+    /// Binds a user-written list and brings its items to their common type (`None`
+    /// when every item is NULL).
+    fn bind_list<'e>(
+        &self,
+        items: impl Iterator<Item = &'e Expr>,
+    ) -> Result<(Option<DataType>, Vec<BoundExpr>), SqlError> {
+        let items: Vec<&Expr> = items.collect();
+        let bound: Vec<BoundExpr> = items.iter().map(|i| self.bind(i)).collect::<Result<_, _>>()?;
+        let typed: Vec<(&Expr, DataType)> = items.iter().copied().zip(bound.iter().map(BoundExpr::data_type)).collect();
+        let Some(common) = coerce::common_type(self, &typed)? else { return Ok((None, bound)) };
+        let converted =
+            items.iter().zip(bound).map(|(i, b)| coerce::convert(i, b, &common)).collect::<Result<_, _>>()?;
+        Ok((Some(common), converted))
     }
 
     fn bind_case(
@@ -855,6 +1065,38 @@ fn time_unit_keyword<'e>(function: &str, position: usize, arg: &'e Expr) -> Opti
             Some(name)
         }
         _ => None,
+    }
+}
+
+/// ksqlDB refuses key columns that are or hold a MAP: their serialized form is not
+/// stable, so equal keys could land in different partitions.
+pub fn check_key_type(name: &str, t: &DataType) -> Result<(), SqlError> {
+    fn holds_map(t: &DataType) -> bool {
+        match t {
+            DataType::Map(..) => true,
+            DataType::Array(item) => holds_map(item),
+            DataType::Struct(fields) => fields.iter().any(|f| holds_map(&f.data_type)),
+            _ => false,
+        }
+    }
+    if holds_map(t) {
+        return Err(SqlError::invalid(
+            None,
+            format!(
+                "Map keys, including types that contain maps, are not supported as they may lead to unexpected \
+                 behavior due to inconsistent serialization. Key column name: `{name}`. Column type: {t}. \
+                 See https://github.com/confluentinc/ksql/issues/6621 for more."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn is_null_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Literal(Literal::Null) => true,
+        Expr::Nested(inner) => is_null_literal(inner),
+        _ => false,
     }
 }
 

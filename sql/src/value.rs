@@ -241,7 +241,9 @@ pub fn format_double(v: f64) -> String {
         if s.contains('.') {
             s
         } else {
-            s.replacen('E', ".0E", 1)
+            // Java prints at least two digits, the two closest to the exact value:
+            // Double.MIN_VALUE is 4.9E-324, not 5.0E-324.
+            format!("{v:.1E}")
         }
     } else {
         format!("{v}")

@@ -259,6 +259,11 @@ impl Engine {
         };
         Self::check_properties(&c.with, SOURCE_PROPERTIES)?;
         let (plan, source) = self.plan(&c.query)?;
+        {
+            let st = self.lock();
+            let bind = BindCatalog { catalog: &st.catalog, functions: &self.functions };
+            wasp_sql::plan::check_persistent(&c.query, &c.name, &bind)?;
+        }
         if c.query.from.name == c.name {
             return Err(EngineError::Statement(format!("{} cannot read from and write to itself", c.name)));
         }

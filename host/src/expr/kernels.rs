@@ -84,11 +84,11 @@ pub(super) fn binary(
     n: usize,
     errors: &mut RowErrors,
 ) -> KernelResult {
-    if l.data_type() == &ArrowType::Null || r.data_type() == &ArrowType::Null {
-        return Ok(new_null_array(&to_arrow(out_type), n));
-    }
     if op.is_comparison() {
         return compare(op, l, r, n);
+    }
+    if l.data_type() == &ArrowType::Null || r.data_type() == &ArrowType::Null {
+        return Ok(new_null_array(&to_arrow(out_type), n));
     }
     match (op, out_type) {
         (BinaryOp::Concat, _) => {
@@ -215,8 +215,13 @@ fn is_nested(t: &ArrowType) -> bool {
     matches!(t, ArrowType::List(_) | ArrowType::Struct(_) | ArrowType::Map(..))
 }
 
-/// `=`, `<>`, `<`, `<=`, `>`, `>=` over operands of one type.
+/// `=`, `<>`, `<`, `<=`, `>`, `>=` over operands of one type: FALSE when either side
+/// is NULL, as ksqlDB's comparisons are never NULL. `IS [NOT] DISTINCT FROM` treats two
+/// NULLs as the same value and a NULL as different from any value.
 fn compare(op: BinaryOp, l: &Operand, r: &Operand, n: usize) -> KernelResult {
+    if l.data_type() == &ArrowType::Null || r.data_type() == &ArrowType::Null {
+        return compare_with_null(op, l, r, n);
+    }
     if is_nested(l.data_type()) {
         return compare_nested(op, l, r, n);
     }
@@ -227,23 +232,51 @@ fn compare(op: BinaryOp, l: &Operand, r: &Operand, n: usize) -> KernelResult {
         BinaryOp::Lt => cmp::lt(&*a, &*b),
         BinaryOp::LtEq => cmp::lt_eq(&*a, &*b),
         BinaryOp::Gt => cmp::gt(&*a, &*b),
+        BinaryOp::IsDistinctFrom => cmp::distinct(&*a, &*b),
+        BinaryOp::IsNotDistinctFrom => cmp::not_distinct(&*a, &*b),
         _ => cmp::gt_eq(&*a, &*b),
     };
-    Ok(Arc::new(out.map_err(err)?))
+    Ok(Arc::new(null_as_false(out.map_err(err)?)))
 }
 
-/// Comparison of ARRAY, STRUCT and MAP values, element by element: NULL when either
-/// side is NULL.
+/// A comparison's NULLs (an operand was NULL) read as FALSE.
+fn null_as_false(b: BooleanArray) -> BooleanArray {
+    match b.nulls() {
+        Some(nulls) => BooleanArray::new(b.values() & nulls.inner(), None),
+        None => b,
+    }
+}
+
+/// A comparison where one side is the untyped NULL: FALSE, except that `IS [NOT]
+/// DISTINCT FROM` asks whether the other side is NULL too.
+fn compare_with_null(op: BinaryOp, l: &Operand, r: &Operand, n: usize) -> KernelResult {
+    let other = if l.data_type() == &ArrowType::Null { r } else { l };
+    let other_null = arrow_is_null(other.to_array(n).as_ref()).map_err(err)?;
+    Ok(Arc::new(match op {
+        BinaryOp::IsDistinctFrom => arrow_not(&other_null).map_err(err)?,
+        BinaryOp::IsNotDistinctFrom => other_null,
+        _ => BooleanArray::from(vec![false; n]),
+    }))
+}
+
+/// Comparison of ARRAY, STRUCT and MAP values, element by element: FALSE when either
+/// side is NULL (both NULL are not distinct).
 fn compare_nested(op: BinaryOp, l: &Operand, r: &Operand, n: usize) -> KernelResult {
     let (a, b) = (l.array(), r.array());
     let mut out = arrow_array::builder::BooleanBuilder::with_capacity(n);
     let decide = |o: Ordering| match op {
-        BinaryOp::Eq => o == Ordering::Equal,
-        BinaryOp::NotEq => o != Ordering::Equal,
+        BinaryOp::Eq | BinaryOp::IsNotDistinctFrom => o == Ordering::Equal,
+        BinaryOp::NotEq | BinaryOp::IsDistinctFrom => o != Ordering::Equal,
         BinaryOp::Lt => o == Ordering::Less,
         BinaryOp::LtEq => o != Ordering::Greater,
         BinaryOp::Gt => o == Ordering::Greater,
         _ => o != Ordering::Less,
+    };
+    // The outcome when one side or both are NULL.
+    let with_null = |both: bool| match op {
+        BinaryOp::IsDistinctFrom => !both,
+        BinaryOp::IsNotDistinctFrom => both,
+        _ => false,
     };
     if let ArrowType::Map(..) = a.data_type() {
         // Maps are equal when they hold the same entries, in any order.
@@ -251,7 +284,7 @@ fn compare_nested(op: BinaryOp, l: &Operand, r: &Operand, n: usize) -> KernelRes
         for row in 0..n {
             let (i, j) = (l.index(row), r.index(row));
             if ma.is_null(i) || mb.is_null(j) {
-                out.append_null();
+                out.append_value(with_null(ma.is_null(i) && mb.is_null(j)));
                 continue;
             }
             let (ea, eb) = (ma.value(i), mb.value(j));
@@ -269,7 +302,7 @@ fn compare_nested(op: BinaryOp, l: &Operand, r: &Operand, n: usize) -> KernelRes
     for row in 0..n {
         let (i, j) = (l.index(row), r.index(row));
         if a.is_null(i) || b.is_null(j) {
-            out.append_null();
+            out.append_value(with_null(a.is_null(i) && b.is_null(j)));
         } else {
             out.append_value(decide(c(i, j)));
         }
@@ -310,8 +343,8 @@ pub(super) fn like_dynamic(v: &Operand, p: &Operand, escape: Option<char>, negat
     Arc::new(out.finish())
 }
 
-/// `x IN (a, b, ...)`: TRUE on a match, else NULL when `x` or an item is NULL, else
-/// FALSE — exactly `x = a OR x = b OR ...` under three-valued logic.
+/// `x IN (a, b, ...)`: TRUE on a match, else FALSE (a NULL matches nothing, as in
+/// ksqlDB, so the result is never NULL).
 pub(super) fn in_list(v: &Operand, items: &[Operand], negated: bool, n: usize) -> KernelResult {
     let mut acc: Option<BooleanArray> = None;
     for item in items {
@@ -327,7 +360,7 @@ pub(super) fn in_list(v: &Operand, items: &[Operand], negated: bool, n: usize) -
     Ok(Arc::new(out))
 }
 
-/// `x BETWEEN lo AND hi`: NULL when any comparison is NULL.
+/// `x BETWEEN lo AND hi`: `x >= lo AND x <= hi`, FALSE when any operand is NULL.
 pub(super) fn between(v: &Operand, lo: &Operand, hi: &Operand, negated: bool, n: usize) -> KernelResult {
     let ge = booleans(&Operand::Array(compare(BinaryOp::GtEq, v, lo, n)?), n);
     let le = booleans(&Operand::Array(compare(BinaryOp::LtEq, v, hi, n)?), n);
