@@ -39,6 +39,8 @@ pub struct BenchOptions {
     pub partitions: i32,
     /// The query of (b) and (c); reads `bench_in`, writes `bench_out`.
     pub query: Option<String>,
+    /// Skip the broker: only the engine-only figures (c) and the stage profile (d).
+    pub engine_only: bool,
 }
 
 /// The measured figures.
@@ -207,6 +209,19 @@ fn run_query(engine: &Engine, query: &str, n: usize) -> Result<(Duration, u64), 
 /// Runs the benchmark and prints its figures.
 pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
     let n = options.records;
+    if options.engine_only {
+        let query = options.query.clone().unwrap_or_else(|| QUERY.to_owned());
+        let engine_only_rps = engine_only(&query, n)?;
+        let record_bytes = (0..100).map(|i| record(i * 997).len()).sum::<usize>() / 100;
+        return Ok(BenchReport {
+            records: n,
+            record_bytes,
+            passthrough_rps: 0.0,
+            query_rps: 0.0,
+            query_output: 0,
+            engine_only_rps,
+        });
+    }
     let mut broker_process = None;
     let (bootstrap, embedded) = match &options.bootstrap_servers {
         Some(b) => (b.clone(), None),
@@ -267,6 +282,15 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
         out as f64 * 100.0 / n as f64
     );
 
+    let engine_only_rps = engine_only(&query, n)?;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    println!("\nratio b/a (query / passthrough): {:.2}", query_rps / passthrough_rps);
+    Ok(BenchReport { records: n, record_bytes, passthrough_rps, query_rps, query_output: out, engine_only_rps })
+}
+
+/// (c) and (d): the query on the in-memory broker, then its stage profile.
+fn engine_only(query: &str, n: usize) -> Result<f64, String> {
     println!("(c) the same query, engine only (in-memory source and sink, one core)");
     let memory = MemoryBroker::new();
     memory.create_topic("bench_in", 1, 1).map_err(|e| e.to_string())?;
@@ -275,23 +299,21 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
     }
     let engine = Engine::open(EngineConfig::default(), Arc::new(memory)).map_err(|e| e.to_string())?;
     engine.execute_sync(CREATE_IN, &RequestProperties::new()).map_err(|e| e.error.to_string())?;
-    let (elapsed, _) = run_query(&engine, &query, n)?;
+    let (elapsed, _) = run_query(&engine, query, n)?;
     engine.shutdown();
     let engine_only_rps = n as f64 / elapsed.as_secs_f64();
     println!("  {n} rows in {:.2}s: {engine_only_rps:.0} rows/s per core", elapsed.as_secs_f64());
-    let _ = std::fs::remove_dir_all(&dir);
-
     println!("(d) stage profile of the same query, engine only, one core (ns per input row)");
-    stage_profile(&query, n.min(200_000))?;
-
-    println!("\nratio b/a (query / passthrough): {:.2}", query_rps / passthrough_rps);
-    Ok(BenchReport { records: n, record_bytes, passthrough_rps, query_rps, query_output: out, engine_only_rps })
+    stage_profile(query, n.min(200_000))?;
+    Ok(engine_only_rps)
 }
 
 /// Drives the query's decoder, operators and encoder by hand over `n` in-memory
 /// records, at several batch sizes, and prints where the time goes.
 fn stage_profile(query: &str, n: usize) -> Result<(), String> {
-    let engine = Engine::open(EngineConfig::default(), Arc::new(MemoryBroker::new())).map_err(|e| e.to_string())?;
+    let memory = MemoryBroker::new();
+    memory.create_topic("bench_in", 1, 1).map_err(|e| e.to_string())?;
+    let engine = Engine::open(EngineConfig::default(), Arc::new(memory)).map_err(|e| e.to_string())?;
     engine.execute_sync(CREATE_IN, &RequestProperties::new()).map_err(|e| e.error.to_string())?;
     let (mut pipeline, sink) = engine.compile_query(query).map_err(|e| e.to_string())?;
     engine.shutdown();

@@ -90,6 +90,9 @@ struct BenchArgs {
     /// Measure this query instead (reads `bench_in`, writes `bench_out`).
     #[arg(long)]
     query: Option<String>,
+    /// Only the engine measurements (c, d): no broker, no passthrough.
+    #[arg(long)]
+    engine_only: bool,
 }
 
 fn init_tracing() {
@@ -114,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
                 bootstrap_servers: args.bootstrap_servers,
                 partitions: args.partitions,
                 query: args.query,
+                engine_only: args.engine_only,
             };
             tokio::task::spawn_blocking(move || wasp_host::bench::run(&options))
                 .await?

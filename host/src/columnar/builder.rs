@@ -21,12 +21,12 @@ use super::types::{list_field, map_entries_field, struct_fields};
 #[derive(Debug)]
 pub struct Prim<T> {
     values: Vec<T>,
-    valid: BooleanBufferBuilder,
+    valid: Validity,
 }
 
 impl<T: Copy + Default> Prim<T> {
     fn new(capacity: usize) -> Self {
-        Prim { values: Vec::with_capacity(capacity), valid: BooleanBufferBuilder::new(capacity) }
+        Prim { values: Vec::with_capacity(capacity), valid: Validity::default() }
     }
     #[inline]
     fn push(&mut self, v: T) {
@@ -48,7 +48,7 @@ impl<T: Copy + Default> Prim<T> {
     {
         let cap = self.values.capacity();
         let values = std::mem::replace(&mut self.values, Vec::with_capacity(cap));
-        (ScalarBuffer::from(values), finish_nulls(&mut self.valid))
+        (ScalarBuffer::from(values), self.valid.finish())
     }
 }
 
@@ -57,14 +57,14 @@ impl<T: Copy + Default> Prim<T> {
 pub struct VarLen {
     offsets: Vec<i32>,
     data: Vec<u8>,
-    valid: BooleanBufferBuilder,
+    valid: Validity,
 }
 
 impl VarLen {
     fn new(capacity: usize) -> Self {
         let mut offsets = Vec::with_capacity(capacity + 1);
         offsets.push(0);
-        VarLen { offsets, data: Vec::with_capacity(capacity * 8), valid: BooleanBufferBuilder::new(capacity) }
+        VarLen { offsets, data: Vec::with_capacity(capacity * 8), valid: Validity::default() }
     }
     #[inline]
     fn push(&mut self, bytes: &[u8]) {
@@ -96,13 +96,54 @@ impl VarLen {
         if offsets.is_empty() {
             offsets.push(0);
         }
-        (OffsetBuffer::new(ScalarBuffer::from(offsets)), Buffer::from_vec(data), finish_nulls(&mut self.valid))
+        (OffsetBuffer::new(ScalarBuffer::from(offsets)), Buffer::from_vec(data), self.valid.finish())
     }
 }
 
-fn finish_nulls(valid: &mut BooleanBufferBuilder) -> Option<NullBuffer> {
-    let nulls = NullBuffer::new(valid.finish());
-    (nulls.null_count() > 0).then_some(nulls)
+/// Which rows are valid (not NULL); costs nothing until the first NULL, so a column
+/// without NULLs is built with one `Vec::push` per value.
+#[derive(Debug, Default)]
+pub struct Validity {
+    len: usize,
+    bits: Option<BooleanBufferBuilder>,
+}
+
+impl Validity {
+    #[inline]
+    fn append(&mut self, valid: bool) {
+        match &mut self.bits {
+            Some(bits) => bits.append(valid),
+            None if valid => {}
+            None => {
+                let mut bits = BooleanBufferBuilder::new((self.len + 1).max(64));
+                bits.append_n(self.len, true);
+                bits.append(false);
+                self.bits = Some(bits);
+            }
+        }
+        self.len += 1;
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if len < self.len {
+            self.len = len;
+            if let Some(bits) = &mut self.bits {
+                bits.truncate(len);
+            }
+        }
+    }
+
+    /// The null buffer of the rows so far (none when every row is valid); starts over.
+    fn finish(&mut self) -> Option<NullBuffer> {
+        self.len = 0;
+        let nulls = NullBuffer::new(self.bits.take()?.finish());
+        (nulls.null_count() > 0).then_some(nulls)
+    }
 }
 
 fn take_offsets(offsets: &mut Vec<i32>) -> OffsetBuffer<i32> {
@@ -117,7 +158,7 @@ pub enum ColumnBuilder {
     Null(usize),
     Boolean {
         values: BooleanBufferBuilder,
-        valid: BooleanBufferBuilder,
+        valid: Validity,
     },
     Int(Prim<i32>),
     BigInt(Prim<i64>),
@@ -134,13 +175,13 @@ pub enum ColumnBuilder {
     Time(Prim<i32>),
     List {
         offsets: Vec<i32>,
-        valid: BooleanBufferBuilder,
+        valid: Validity,
         item: Box<ColumnBuilder>,
         field: FieldRef,
     },
     Map {
         offsets: Vec<i32>,
-        valid: BooleanBufferBuilder,
+        valid: Validity,
         keys: Box<ColumnBuilder>,
         values: Box<ColumnBuilder>,
         entries: FieldRef,
@@ -148,7 +189,7 @@ pub enum ColumnBuilder {
     Struct {
         fields: Fields,
         children: Vec<ColumnBuilder>,
-        valid: BooleanBufferBuilder,
+        valid: Validity,
     },
 }
 
@@ -157,10 +198,9 @@ impl ColumnBuilder {
     pub fn new(t: &DataType, capacity: usize) -> ColumnBuilder {
         match t {
             DataType::Null => ColumnBuilder::Null(0),
-            DataType::Boolean => ColumnBuilder::Boolean {
-                values: BooleanBufferBuilder::new(capacity),
-                valid: BooleanBufferBuilder::new(capacity),
-            },
+            DataType::Boolean => {
+                ColumnBuilder::Boolean { values: BooleanBufferBuilder::new(capacity), valid: Validity::default() }
+            }
             DataType::Int => ColumnBuilder::Int(Prim::new(capacity)),
             DataType::BigInt => ColumnBuilder::BigInt(Prim::new(capacity)),
             DataType::Double => ColumnBuilder::Double(Prim::new(capacity)),
@@ -174,13 +214,13 @@ impl ColumnBuilder {
             DataType::Time => ColumnBuilder::Time(Prim::new(capacity)),
             DataType::Array(item) => ColumnBuilder::List {
                 offsets: vec![0],
-                valid: BooleanBufferBuilder::new(capacity),
+                valid: Validity::default(),
                 item: Box::new(ColumnBuilder::new(item, capacity)),
                 field: list_field(item),
             },
             DataType::Map(k, v) => ColumnBuilder::Map {
                 offsets: vec![0],
-                valid: BooleanBufferBuilder::new(capacity),
+                valid: Validity::default(),
                 keys: Box::new(ColumnBuilder::new(k, capacity)),
                 values: Box::new(ColumnBuilder::new(v, capacity)),
                 entries: map_entries_field(k, v),
@@ -188,7 +228,7 @@ impl ColumnBuilder {
             DataType::Struct(fields) => ColumnBuilder::Struct {
                 fields: struct_fields(fields),
                 children: fields.iter().map(|f| ColumnBuilder::new(&f.data_type, capacity)).collect(),
-                valid: BooleanBufferBuilder::new(capacity),
+                valid: Validity::default(),
             },
         }
     }
@@ -556,9 +596,7 @@ impl ColumnBuilder {
     pub fn finish(&mut self) -> ArrayRef {
         match self {
             ColumnBuilder::Null(n) => Arc::new(NullArray::new(std::mem::take(n))),
-            ColumnBuilder::Boolean { values, valid } => {
-                Arc::new(BooleanArray::new(values.finish(), finish_nulls(valid)))
-            }
+            ColumnBuilder::Boolean { values, valid } => Arc::new(BooleanArray::new(values.finish(), valid.finish())),
             ColumnBuilder::Int(p) => {
                 let (v, n) = p.take();
                 Arc::new(Int32Array::new(v, n))
@@ -605,7 +643,7 @@ impl ColumnBuilder {
             }
             ColumnBuilder::List { offsets, valid, item, field } => {
                 let values = item.finish();
-                Arc::new(ListArray::new(field.clone(), take_offsets(offsets), values, finish_nulls(valid)))
+                Arc::new(ListArray::new(field.clone(), take_offsets(offsets), values, valid.finish()))
             }
             ColumnBuilder::Map { offsets, valid, keys, values, entries } => {
                 let (k, v) = (keys.finish(), values.finish());
@@ -614,11 +652,11 @@ impl ColumnBuilder {
                     _ => Fields::empty(),
                 };
                 let entry_array = StructArray::new(fields, vec![k, v], None);
-                Arc::new(MapArray::new(entries.clone(), take_offsets(offsets), entry_array, finish_nulls(valid), false))
+                Arc::new(MapArray::new(entries.clone(), take_offsets(offsets), entry_array, valid.finish(), false))
             }
             ColumnBuilder::Struct { fields, children, valid } => {
                 let len = valid.len();
-                let nulls = finish_nulls(valid);
+                let nulls = valid.finish();
                 let columns: Vec<ArrayRef> = children.iter_mut().map(ColumnBuilder::finish).collect();
                 if fields.is_empty() {
                     Arc::new(StructArray::new_empty_fields(len, nulls))

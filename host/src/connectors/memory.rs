@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use super::{AckTicket, Broker, ConnectorError, OffsetReset, RecordRef, Sink, Source, SourceOptions, TopicDescription};
 
+/// A record; its bytes are shared, so reading it is a reference count, not a copy.
 #[derive(Debug, Clone)]
 struct StoredRecord {
-    key: Option<Vec<u8>>,
-    value: Option<Vec<u8>>,
+    key: Option<Arc<[u8]>>,
+    value: Option<Arc<[u8]>>,
     timestamp: i64,
 }
 
@@ -60,7 +61,7 @@ impl MemoryBroker {
             None => partition_for(key, parts.len()),
         };
         let part = parts.get_mut(p).ok_or_else(|| ConnectorError::Kafka(format!("no partition {p} in {topic}")))?;
-        part.push(StoredRecord { key: key.map(<[u8]>::to_vec), value: value.map(<[u8]>::to_vec), timestamp });
+        part.push(StoredRecord { key: key.map(Arc::from), value: value.map(Arc::from), timestamp });
         drop(state);
         self.shared.changed.notify_all();
         Ok(())
@@ -73,7 +74,12 @@ impl MemoryBroker {
         if let Some(parts) = state.topics.get(topic) {
             for (p, recs) in parts.iter().enumerate() {
                 for (o, r) in recs.iter().enumerate() {
-                    out.push((p as i32, o as i64, r.key.clone(), r.value.clone()));
+                    out.push((
+                        p as i32,
+                        o as i64,
+                        r.key.as_deref().map(<[u8]>::to_vec),
+                        r.value.as_deref().map(<[u8]>::to_vec),
+                    ));
                 }
             }
         }

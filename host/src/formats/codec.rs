@@ -11,7 +11,7 @@ use wasp_sql::{ColumnRole, DataType, Field};
 
 use super::cells::Cells;
 use super::delimited::{self, Splitter};
-use super::json::{self, ObjectLayout, Style};
+use super::json::{self, FieldNames, ObjectLayout, Style};
 use super::{kafka, Format};
 use crate::batch::Batch;
 use crate::columnar::ColumnBuilder;
@@ -39,6 +39,8 @@ pub struct RowCodec {
     /// Per value field, a builder that type-checks fields the query does not read.
     scratch: Vec<ColumnBuilder>,
     splitter: Splitter,
+    key_names: FieldNames,
+    value_names: FieldNames,
 }
 
 impl Clone for RowCodec {
@@ -85,6 +87,8 @@ impl RowCodec {
 
     fn layout(types: &[DataType], key: ObjectLayout, value: ObjectLayout, pseudo: Pseudo) -> RowCodec {
         let scratch = value.fields.iter().map(|(_, t)| ColumnBuilder::new(t, 1)).collect();
+        let key_names = FieldNames::new(key.fields.iter().map(|(n, _)| n.as_str()));
+        let value_names = FieldNames::new(value.fields.iter().map(|(n, _)| n.as_str()));
         RowCodec {
             key_format: Format::None,
             value_format: Format::None,
@@ -96,6 +100,8 @@ impl RowCodec {
             rows: 0,
             scratch,
             splitter: Splitter::default(),
+            key_names,
+            value_names,
         }
     }
 
@@ -211,35 +217,15 @@ impl RowCodec {
         let key_cells: Vec<Cells<'_>> = self.key.slots.iter().map(|s| Cells::new(batch.columns[*s].as_ref())).collect();
         let value_cells: Vec<Cells<'_>> =
             self.value.slots.iter().map(|s| Cells::new(batch.columns[*s].as_ref())).collect();
-        let value_named: Vec<(&str, Cells<'_>)> = if self.value_format == Format::Json {
-            self.value
-                .fields
-                .iter()
-                .zip(&self.value.slots)
-                .map(|((n, _), s)| (n.as_str(), Cells::new(batch.columns[*s].as_ref())))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let key_named: Vec<(&str, Cells<'_>)> = if self.key_format == Format::Json && key_cells.len() > 1 {
-            self.key
-                .fields
-                .iter()
-                .zip(&self.key.slots)
-                .map(|((n, _), s)| (n.as_str(), Cells::new(batch.columns[*s].as_ref())))
-                .collect()
-        } else {
-            Vec::new()
-        };
         let mut field = String::new();
         for row in 0..rows {
             key_buf.clear();
             value_buf.clear();
             let has_key = !key_cells.is_empty() && key_cells.iter().any(|c| !c.is_null(row));
             if has_key {
-                encode_with(&self.key_format, &key_cells, &key_named, row, key_buf, &mut field, true);
+                encode_with(&self.key_format, &key_cells, &self.key_names, row, key_buf, &mut field, true);
             }
-            encode_with(&self.value_format, &value_cells, &value_named, row, value_buf, &mut field, false);
+            encode_with(&self.value_format, &value_cells, &self.value_names, row, value_buf, &mut field, false);
             emit(row, has_key.then_some(&key_buf[..]), value_buf)?;
         }
         Ok(())
@@ -278,7 +264,7 @@ fn decode_with(
 fn encode_with(
     format: &Format,
     cells: &[Cells<'_>],
-    named: &[(&str, Cells<'_>)],
+    names: &FieldNames,
     row: usize,
     buf: &mut Vec<u8>,
     field: &mut String,
@@ -289,7 +275,7 @@ fn encode_with(
             if is_key && cells.len() == 1 {
                 json::write_cell(buf, &cells[0], row, Style::RECORD);
             } else {
-                json::write_object(buf, named, row, Style::RECORD);
+                json::write_named_object(buf, names, cells, row, Style::RECORD);
             }
         }
         Format::Delimited { delimiter } => delimited::encode(buf, *delimiter, cells, row, field),

@@ -1,11 +1,14 @@
 //! The JSON format: one object per record, fields matched to columns by name
 //! (case-insensitively, as ksqlDB does).
 //!
-//! Decoding goes straight from bytes into Arrow column builders through a serde
-//! visitor, with no intermediate JSON tree and no `Value`; encoding writes a row of
+//! Decoding goes straight from bytes into Arrow column builders, with no
+//! intermediate JSON tree and no `Value`: flat records through a scanner ([`scan`]),
+//! anything else through a serde visitor that both paths share; encoding writes a row of
 //! Arrow columns into a reused buffer. The encoder is the one JSON writer of the
 //! engine: record values and keys, the REST API's rows and the JSON functions all use
 //! it.
+
+mod scan;
 
 use std::fmt;
 use std::io::Write as _;
@@ -37,6 +40,23 @@ pub struct ObjectLayout {
 /// not read are type-checked into `scratch` (one builder per field) and dropped. On
 /// error the builders may hold part of the row: the caller truncates them to `row`.
 pub fn decode_object(
+    bytes: &[u8],
+    layout: &ObjectLayout,
+    builders: &mut [ColumnBuilder],
+    scratch: &mut [ColumnBuilder],
+    row: usize,
+) -> Result<(), String> {
+    if scan::decode_flat_object(bytes, layout, builders, scratch, row).is_ok() {
+        return Ok(());
+    }
+    for slot in &layout.slots {
+        builders[*slot].truncate(row);
+    }
+    decode_object_serde(bytes, layout, builders, scratch, row)
+}
+
+/// [`decode_object`] through serde_json alone: any JSON, and the error messages.
+fn decode_object_serde(
     bytes: &[u8],
     layout: &ObjectLayout,
     builders: &mut [ColumnBuilder],
@@ -463,6 +483,40 @@ pub fn write_object(buf: &mut Vec<u8>, columns: &[(&str, Cells<'_>)], row: usize
     buf.push(b'}');
 }
 
+/// The names of an object's fields, each rendered once as `"NAME":`, so writing a
+/// row only copies them.
+#[derive(Debug, Clone, Default)]
+pub struct FieldNames(Vec<Vec<u8>>);
+
+impl FieldNames {
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> FieldNames {
+        FieldNames(
+            names
+                .into_iter()
+                .map(|n| {
+                    let mut b = Vec::with_capacity(n.len() + 3);
+                    write_str(&mut b, n);
+                    b.push(b':');
+                    b
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Writes `{"NAME":value,...}` for row `row` of `columns`, named by `names`.
+pub fn write_named_object(buf: &mut Vec<u8>, names: &FieldNames, columns: &[Cells<'_>], row: usize, style: Style) {
+    buf.push(b'{');
+    for (i, (name, cells)) in names.0.iter().zip(columns).enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(name);
+        write_cell(buf, cells, row, style);
+    }
+    buf.push(b'}');
+}
+
 /// Writes row `i` of a column as JSON, as ksqlDB's Jackson writes it: DECIMAL as a
 /// number with its scale, BYTES as base64, DOUBLE as Java prints it, temporal values
 /// as `style` says.
@@ -586,6 +640,12 @@ pub fn write_double(buf: &mut Vec<u8>, d: f64) {
 pub fn write_str(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
     let bytes = s.as_bytes();
+    // Most text needs no escape: check with a branch-free pass (vectorized), copy.
+    if !bytes.iter().fold(false, |esc, &b| esc | (b == b'"') | (b == b'\\') | (b < 0x20)) {
+        buf.extend_from_slice(bytes);
+        buf.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape: Option<&[u8]> = match b {
