@@ -1158,6 +1158,10 @@ pub fn castable(from: &DataType, to: &DataType) -> bool {
         (Timestamp, Date | Time | BigInt) | (Date, Timestamp) | (BigInt, Timestamp) => true,
         (Array(a), Array(b)) => castable(a, b),
         (Map(ka, va), Map(kb, vb)) => castable(ka, kb) && castable(va, vb),
+        // Fields match by name; the ones only one side has are dropped or NULL.
+        (Struct(a), Struct(b)) => {
+            a.iter().all(|f| b.iter().find(|g| g.name == f.name).is_none_or(|g| castable(&f.data_type, &g.data_type)))
+        }
         _ => false,
     }
 }

@@ -169,13 +169,16 @@ pub fn cast_array(array: &ArrayRef, from: &DataType, to: &DataType, errors: &mut
             let entries = StructArray::new(fields, vec![keys, values], None);
             return Arc::new(MapArray::new(field, map.offsets().clone(), entries, map.nulls().cloned(), false));
         }
-        (DataType::Struct(to_fields), DataType::Struct(from_fields)) if to_fields.len() == from_fields.len() => {
+        (DataType::Struct(to_fields), DataType::Struct(from_fields)) => {
+            // Fields match by name, as ksqlDB's struct coercion does: a target field the
+            // source lacks is NULL, a source field the target lacks is dropped.
             let s = array.as_struct();
-            let columns = s
-                .columns()
+            let columns = to_fields
                 .iter()
-                .zip(from_fields.iter().zip(to_fields))
-                .map(|(c, (f, t))| cast_array(c, &f.data_type, &t.data_type, errors))
+                .map(|t| match from_fields.iter().position(|f| f.name == t.name) {
+                    Some(i) => cast_array(s.column(i), &from_fields[i].data_type, &t.data_type, errors),
+                    None => new_null_array(&to_arrow(&t.data_type), rows),
+                })
                 .collect();
             return Arc::new(StructArray::new(
                 crate::columnar::types::struct_fields(to_fields),
