@@ -122,6 +122,10 @@ impl Pipeline {
         }
         let mut decoder = RowCodec::new(&input_schema.fields, source.key_format.clone(), source.value_format.clone());
         decoder.set_needed(&needed_columns(&nodes, input_schema.len(), source, input_schema));
+        // Only stages that keep every row may see a tombstone (the sink writes it back).
+        if source.timestamp.is_some() || nodes.iter().any(|n| matches!(n, LogicalPlan::Filter { .. })) {
+            decoder.drop_tombstones();
+        }
         Ok(Pipeline {
             source: source.clone(),
             input_schema: input_schema.clone(),

@@ -41,6 +41,12 @@ pub struct RowCodec {
     splitter: Splitter,
     key_names: FieldNames,
     value_names: FieldNames,
+    /// Whether records with a null value (tombstones) are dropped instead of decoded.
+    drop_tombstones: bool,
+    /// The rows of the current batch that came from tombstones (their value columns
+    /// are NULL), and those of the last finished batch.
+    tombstones: Vec<usize>,
+    finished_tombstones: Vec<usize>,
 }
 
 impl Clone for RowCodec {
@@ -48,6 +54,7 @@ impl Clone for RowCodec {
         let mut c = RowCodec::layout(&self.types, self.key.clone(), self.value.clone(), self.pseudo);
         c.key_format = self.key_format.clone();
         c.value_format = self.value_format.clone();
+        c.drop_tombstones = self.drop_tombstones;
         c
     }
 }
@@ -102,7 +109,24 @@ impl RowCodec {
             splitter: Splitter::default(),
             key_names,
             value_names,
+            drop_tombstones: false,
+            tombstones: Vec::new(),
+            finished_tombstones: Vec::new(),
         }
+    }
+
+    /// Drops records whose value is null instead of decoding them as a row whose value
+    /// columns are NULL. ksqlDB's streams carry such a record (a tombstone) through a
+    /// projection as a null value, but no predicate or timestamp column accepts it: a
+    /// query with a `WHERE` or a source `TIMESTAMP` drops it.
+    pub fn drop_tombstones(&mut self) {
+        self.drop_tombstones = true;
+    }
+
+    /// The rows of the last finished batch that came from records with a null value (a
+    /// tombstone), ascending; a sink writes them as tombstones.
+    pub fn tombstones(&self) -> &[usize] {
+        &self.finished_tombstones
     }
 
     /// Tells the decoder which row positions the query reads; JSON values then leave
@@ -133,6 +157,12 @@ impl RowCodec {
         offset: i64,
     ) -> Result<(), String> {
         let row = self.rows;
+        // A null value of a layout with value columns is a tombstone; a NONE value, or a
+        // stream without value columns, always has a null value.
+        let tombstone = value.is_none() && !self.value.fields.is_empty() && self.value_format != Format::None;
+        if tombstone && self.drop_tombstones {
+            return Ok(());
+        }
         let result = self.decode_parts(key, value);
         if let Err(e) = result {
             for b in &mut self.builders {
@@ -162,6 +192,9 @@ impl RowCodec {
             if b.len() == row {
                 b.append_null();
             }
+        }
+        if tombstone {
+            self.tombstones.push(row);
         }
         self.rows += 1;
         Ok(())
@@ -200,6 +233,8 @@ impl RowCodec {
     pub fn finish(&mut self) -> Batch {
         let columns = self.builders.iter_mut().map(ColumnBuilder::finish).collect();
         let rows = std::mem::take(&mut self.rows);
+        std::mem::swap(&mut self.tombstones, &mut self.finished_tombstones);
+        self.tombstones.clear();
         Batch { columns, rows }
     }
 

@@ -87,6 +87,9 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
             })
             .map_err(|e| e.to_string())?;
         let mut batch = pipeline.decoder.finish();
+        // Rows of records with a null value: the stages keep every row of a batch that
+        // has any (the decoder drops them otherwise), so they stay at these positions.
+        let tombstones = pipeline.decoder.tombstones().to_vec();
 
         timings.poll += poll_started.elapsed();
         let work_started = Instant::now();
@@ -128,7 +131,8 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                         let times = times.as_ref().map(Operand::ints);
                         codec.encode(&batch, rows, &mut key_buf, &mut value_buf, |row, key, value| {
                             let ts = times.as_ref().and_then(|t| t.get(row)).unwrap_or(0);
-                            s.send(&sink_topic, key, Some(value), ts, &ticket)
+                            let value = (tombstones.binary_search(&row).is_err()).then_some(value);
+                            s.send(&sink_topic, key, value, ts, &ticket)
                                 .map_err(|e| format!("producing to {sink_topic}: {e}"))
                         })?;
                     }
@@ -136,6 +140,10 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                 }
                 Output::Channel(tx) => {
                     for r in 0..rows {
+                        if tombstones.binary_search(&r).is_ok() {
+                            // A push query has no row to show for a record without a value.
+                            continue;
+                        }
                         let values: Vec<Value> =
                             visible.iter().map(|c| value_at(batch.columns[*c].as_ref(), r)).collect();
                         if tx.blocking_send(Ok(values)).is_err() {

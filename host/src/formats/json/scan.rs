@@ -1,0 +1,361 @@
+//! The fast path of JSON record decoding: a scanner for the common shape of a record
+//! (one flat object, keys without escapes, strings without escapes, numbers, literals)
+//! that hands each value straight to the same typed visitor the serde path uses, so
+//! both paths read every value the same way.
+//!
+//! Anything else (an escape, a nested value, a malformed record, a value of the wrong
+//! type) makes the scanner give up with [`Fallback`]; the caller takes the partial row
+//! back out of the builders and decodes the record with serde_json, which also gives
+//! the error message for a bad record. Bad records are rare, so the cost of decoding
+//! them twice does not matter; good flat records skip serde's per-token machinery and
+//! its per-string UTF-8 checks (the record is checked once, up front).
+
+use serde::de::Visitor;
+
+use super::{find_field, Into, ObjectLayout};
+use crate::columnar::ColumnBuilder;
+use wasp_sql::DataType;
+
+/// The record needs the full decoder.
+#[derive(Debug)]
+pub struct Fallback;
+
+type Scan<T> = Result<T, Fallback>;
+
+/// An error type for calling the visitor directly; its message is never read (the
+/// serde path reproduces the error with position information).
+type VisitError = serde::de::value::Error;
+
+struct Cursor<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    #[inline]
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    #[inline]
+    fn expect(&mut self, b: u8) -> Scan<()> {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(Fallback)
+        }
+    }
+
+    /// A string without escapes or control characters, after its opening quote;
+    /// returns its contents and leaves the cursor after the closing quote.
+    #[inline]
+    fn plain_string(&mut self) -> Scan<&'a str> {
+        let start = self.pos;
+        let rest = &self.bytes[start..];
+        let len = memchr::memchr2(b'"', b'\\', rest).ok_or(Fallback)?;
+        // Control characters must be escaped in JSON; a branch-free pass the compiler
+        // vectorizes.
+        if rest[len] != b'"' || rest[..len].iter().fold(false, |bad, &b| bad | (b < 0x20)) {
+            return Err(Fallback);
+        }
+        self.pos = start + len + 1;
+        // Both ends are ASCII bytes, so they are character boundaries.
+        self.text.get(start..start + len).ok_or(Fallback)
+    }
+
+    /// A number token, checked against JSON's grammar; returns its text and whether it
+    /// is an integer (no fraction, no exponent).
+    #[inline]
+    fn number(&mut self) -> Scan<(&'a str, bool)> {
+        let b = self.bytes;
+        let start = self.pos;
+        let mut i = start;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                while let Some(b'0'..=b'9') = b.get(i) {
+                    i += 1;
+                }
+            }
+            _ => return Err(Fallback),
+        }
+        let mut integer = true;
+        if b.get(i) == Some(&b'.') {
+            integer = false;
+            i += 1;
+            let digits = i;
+            while let Some(b'0'..=b'9') = b.get(i) {
+                i += 1;
+            }
+            if i == digits {
+                return Err(Fallback);
+            }
+        }
+        if let Some(b'e' | b'E') = b.get(i) {
+            integer = false;
+            i += 1;
+            if let Some(b'+' | b'-') = b.get(i) {
+                i += 1;
+            }
+            let digits = i;
+            while let Some(b'0'..=b'9') = b.get(i) {
+                i += 1;
+            }
+            if i == digits {
+                return Err(Fallback);
+            }
+        }
+        self.pos = i;
+        Ok((self.text.get(start..i).ok_or(Fallback)?, integer))
+    }
+
+    /// `true`, `false` or `null`.
+    #[inline]
+    fn literal(&mut self, word: &[u8]) -> Scan<()> {
+        if self.bytes[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(Fallback)
+        }
+    }
+}
+
+/// Decodes a flat JSON object as row `row`, or gives up (see the module docs). On
+/// `Fallback` the builders may hold part of the row.
+pub fn decode_flat_object(
+    bytes: &[u8],
+    layout: &ObjectLayout,
+    builders: &mut [ColumnBuilder],
+    scratch: &mut [ColumnBuilder],
+    row: usize,
+) -> Scan<()> {
+    let text = std::str::from_utf8(bytes).map_err(|_| Fallback)?;
+    let mut c = Cursor { text, bytes, pos: 0 };
+    c.skip_ws();
+    c.expect(b'{')?;
+    c.skip_ws();
+    if c.peek() == Some(b'}') {
+        c.pos += 1;
+        return finish(&mut c);
+    }
+    let fields = &layout.fields;
+    let mut hint = 0;
+    loop {
+        c.expect(b'"')?;
+        let key = c.plain_string()?;
+        c.skip_ws();
+        c.expect(b':')?;
+        c.skip_ws();
+        match find_field(fields, key, hint) {
+            Some(i) => {
+                hint = i + 1;
+                let t = &fields[i].1;
+                if !layout.needed[i] {
+                    if *t == DataType::String {
+                        skip_scalar(&mut c)?;
+                    } else {
+                        let check = &mut scratch[i];
+                        check.truncate(0);
+                        value(&mut c, check, t)?;
+                    }
+                } else {
+                    let out = &mut builders[layout.slots[i]];
+                    if out.len() > row {
+                        // A key given twice: the last one wins.
+                        out.truncate(row);
+                    }
+                    value(&mut c, out, t)?;
+                }
+            }
+            None => skip_scalar(&mut c)?,
+        }
+        c.skip_ws();
+        match c.peek() {
+            Some(b',') => {
+                c.pos += 1;
+                c.skip_ws();
+            }
+            Some(b'}') => {
+                c.pos += 1;
+                return finish(&mut c);
+            }
+            _ => return Err(Fallback),
+        }
+    }
+}
+
+fn finish(c: &mut Cursor<'_>) -> Scan<()> {
+    c.skip_ws();
+    if c.pos == c.bytes.len() {
+        Ok(())
+    } else {
+        Err(Fallback)
+    }
+}
+
+/// Skips a value nobody reads; only scalars (a nested value falls back).
+fn skip_scalar(c: &mut Cursor<'_>) -> Scan<()> {
+    match c.peek() {
+        Some(b'"') => {
+            c.pos += 1;
+            c.plain_string().map(drop)
+        }
+        Some(b't') => c.literal(b"true"),
+        Some(b'f') => c.literal(b"false"),
+        Some(b'n') => c.literal(b"null"),
+        Some(b'-' | b'0'..=b'9') => c.number().map(drop),
+        _ => Err(Fallback),
+    }
+}
+
+/// Reads one scalar value of type `t` into `out` through the serde path's visitor.
+#[inline]
+fn value(c: &mut Cursor<'_>, out: &mut ColumnBuilder, t: &DataType) -> Scan<()> {
+    let into = Into { out, t };
+    let start = c.pos;
+    let result: Result<(), VisitError> = match c.peek() {
+        Some(b'"') => {
+            c.pos += 1;
+            let s = c.plain_string()?;
+            if let DataType::Decimal { .. } = t {
+                // The decimal reader takes the raw token, quotes included.
+                into.decimal_from_raw(&c.text[start..c.pos])
+            } else {
+                into.visit_str(s)
+            }
+        }
+        Some(b'-' | b'0'..=b'9') => {
+            let (n, integer) = c.number()?;
+            if let DataType::Decimal { .. } = t {
+                into.decimal_from_raw(n)
+            } else if integer {
+                // As serde_json reads it: u64 when non-negative, i64 when negative;
+                // anything wider goes through the full decoder.
+                if n.starts_with('-') {
+                    into.visit_i64(n.parse::<i64>().map_err(|_| Fallback)?)
+                } else {
+                    into.visit_u64(n.parse::<u64>().map_err(|_| Fallback)?)
+                }
+            } else {
+                into.visit_f64(n.parse::<f64>().map_err(|_| Fallback)?)
+            }
+        }
+        Some(b't') => {
+            c.literal(b"true")?;
+            into.visit_bool(true)
+        }
+        Some(b'f') => {
+            c.literal(b"false")?;
+            into.visit_bool(false)
+        }
+        Some(b'n') => {
+            c.literal(b"null")?;
+            if let DataType::Decimal { .. } = t {
+                into.decimal_from_raw("null")
+            } else {
+                into.visit_unit()
+            }
+        }
+        _ => return Err(Fallback),
+    };
+    result.map_err(|_| Fallback)
+}
+
+#[cfg(test)]
+mod tests {
+    use wasp_sql::Value;
+
+    use super::*;
+    use crate::columnar::values_of;
+
+    fn layout(fields: &[(&str, DataType)]) -> ObjectLayout {
+        ObjectLayout {
+            fields: fields.iter().map(|(n, t)| (n.to_string(), t.clone())).collect(),
+            slots: (0..fields.len()).collect(),
+            needed: vec![true; fields.len()],
+        }
+    }
+
+    /// Decodes with the fast path (`None` when it falls back) and with serde.
+    fn both(bytes: &[u8], l: &ObjectLayout) -> (Option<Vec<Value>>, Result<Vec<Value>, String>) {
+        let run = |fast: bool| -> Result<Vec<Value>, String> {
+            let mut builders: Vec<ColumnBuilder> = l.fields.iter().map(|(_, t)| ColumnBuilder::new(t, 1)).collect();
+            let mut scratch: Vec<ColumnBuilder> = l.fields.iter().map(|(_, t)| ColumnBuilder::new(t, 1)).collect();
+            if fast {
+                decode_flat_object(bytes, l, &mut builders, &mut scratch, 0).map_err(|_| "fallback".to_owned())?;
+            } else {
+                super::super::decode_object_serde(bytes, l, &mut builders, &mut scratch, 0)?;
+            }
+            Ok(builders
+                .iter_mut()
+                .map(|b| {
+                    if b.is_empty() {
+                        b.append_null();
+                    }
+                    values_of(b.finish().as_ref()).remove(0)
+                })
+                .collect())
+        };
+        (run(true).ok(), run(false))
+    }
+
+    #[test]
+    fn the_fast_path_reads_what_serde_reads() {
+        let l = layout(&[
+            ("ID", DataType::BigInt),
+            ("NAME", DataType::String),
+            ("AMOUNT", DataType::Double),
+            ("OK", DataType::Boolean),
+            ("N", DataType::Int),
+            ("D", DataType::Decimal { precision: 5, scale: 2 }),
+        ]);
+        let records: &[&[u8]] = &[
+            br#"{"id":1,"name":"a b","amount":10.5,"ok":true,"n":-3,"d":1.1}"#,
+            br#" { "ID" : 18446744073709551615 , "extra" : "x" } "#,
+            br#"{"id":"7","name":12,"amount":1e3,"ok":null,"n":"4","d":"2.345"}"#,
+            br#"{"amount":-0.0,"n":2147483647,"d":-12}"#,
+            br#"{"id":1,"id":2}"#,
+            br#"{}"#,
+        ];
+        for r in records {
+            let (fast, serde) = both(r, &l);
+            match fast {
+                Some(f) => assert_eq!(Ok(f), serde, "{}", String::from_utf8_lossy(r)),
+                None => assert!(serde.is_err(), "fell back on a good record: {}", String::from_utf8_lossy(r)),
+            }
+        }
+    }
+
+    #[test]
+    fn anything_unusual_falls_back() {
+        let l = layout(&[("ID", DataType::BigInt), ("NAME", DataType::String)]);
+        let unusual: &[&[u8]] = &[
+            br#"{"name":"tab\tescaped"}"#,
+            br#"{"name":["nested"]}"#,
+            br#"{"id":01}"#,
+            br#"{"id":1,}"#,
+            br#"{"id":1} x"#,
+            br#"{"id":"x"}"#,
+            b"{\"name\":\"ctl\x01\"}",
+            br#"{"id":1"#,
+            br#"[1]"#,
+            br#"{"n\u0041me":"x"}"#,
+        ];
+        for r in unusual {
+            assert!(both(r, &l).0.is_none(), "{}", String::from_utf8_lossy(r));
+        }
+    }
+}
