@@ -23,6 +23,19 @@ impl Engine {
         value_format.check_columns(&with_role(ColumnRole::Value), "value").map_err(EngineError::Statement)
     }
 
+    /// The value format with the `WRAP_SINGLE_VALUE` property applied, for a row of
+    /// `fields`.
+    fn wrapped(with: &Properties, value_format: Format, fields: &[Field]) -> Result<Format, EngineError> {
+        let Some(wrap) = with.get_str("WRAP_SINGLE_VALUE") else { return Ok(value_format) };
+        let wrap = match wrap.to_ascii_lowercase().as_str() {
+            "true" => true,
+            "false" => false,
+            _ => return Err(EngineError::Statement(format!("WRAP_SINGLE_VALUE must be true or false, got '{wrap}'"))),
+        };
+        let columns = fields.iter().filter(|f| f.role == ColumnRole::Value).count();
+        value_format.with_wrap_single(wrap, columns).map_err(EngineError::Statement)
+    }
+
     pub(super) fn int_property(with: &Properties, name: &str) -> Result<Option<i32>, EngineError> {
         match with.get(name) {
             None => Ok(None),
@@ -50,8 +63,13 @@ impl Engine {
         }
         let value = match with.get_str("VALUE_FORMAT").or(both.clone()) {
             Some(v) => Format::parse(&v, delimiter.as_deref()).map_err(EngineError::Statement)?,
+            // A sink inherits its source's value format, but not its wrapping; a
+            // VALUE_DELIMITER applies to the inherited format.
             None => match defaults {
-                Some((_, v)) => v.clone(),
+                Some((_, v)) if delimiter.is_some() => {
+                    Format::parse(&v.to_string(), delimiter.as_deref()).map_err(EngineError::Statement)?
+                }
+                Some((_, v)) => v.inherited(),
                 None => {
                     return Err(EngineError::Statement(
                         "Statement is missing the 'VALUE_FORMAT' property from the WITH clause. Either provide one or set a default via the 'ksql.persistence.default.format.value' config."
@@ -168,6 +186,7 @@ impl Engine {
             ));
         }
         fields.sort_by_key(|f| u8::from(f.role != ColumnRole::Key));
+        let value_format = Self::wrapped(&c.with, value_format, &fields)?;
         if c.kind == SourceKind::Table && !fields.iter().any(|f| f.role == ColumnRole::Key) {
             return Err(EngineError::Statement("Tables require a PRIMARY KEY. Please define the PRIMARY KEY.".into()));
         }
@@ -269,6 +288,7 @@ impl Engine {
         }
         let (key_format, value_format) = Self::formats(&c.with, Some((&source.key_format, &source.value_format)))?;
         let fields: Vec<Field> = plan.schema().stored().cloned().collect();
+        let value_format = Self::wrapped(&c.with, value_format, &fields)?;
         Self::check_formats(&fields, &key_format, &value_format)?;
         let timestamp = c.with.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
         if let Some(ts) = &timestamp {

@@ -211,6 +211,7 @@ impl RowCodec {
                 &mut self.scratch,
                 &mut self.splitter,
                 row,
+                true,
             )
             .map_err(|e| format!("key: {e}"))?;
         }
@@ -223,6 +224,7 @@ impl RowCodec {
                 &mut self.scratch,
                 &mut self.splitter,
                 row,
+                false,
             )
             .map_err(|e| format!("value: {e}"))?;
         }
@@ -275,13 +277,17 @@ fn decode_with(
     scratch: &mut [ColumnBuilder],
     splitter: &mut Splitter,
     row: usize,
+    is_key: bool,
 ) -> Result<(), String> {
     // A null key or value (a tombstone) leaves its columns NULL.
     let Some(bytes) = bytes else { return Ok(()) };
     match format {
-        Format::Json => {
-            if layout.fields.len() == 1 && !bytes.trim_ascii_start().starts_with(b"{") {
-                // An unwrapped single value (ksqlDB's keys and WRAP_SINGLE_VALUE=false).
+        Format::Json { wrap_single } => {
+            // A single key column and an unwrapped value are bare values; a wrapped
+            // single value that is not an object is read bare too.
+            let bare = layout.fields.len() == 1
+                && (is_key || !*wrap_single || !bytes.trim_ascii_start().starts_with(b"{"));
+            if bare {
                 json::decode_single(bytes, &layout.fields[0].1, &mut builders[layout.slots[0]])
             } else {
                 json::decode_object(bytes, layout, builders, scratch, row)
@@ -306,8 +312,8 @@ fn encode_with(
     is_key: bool,
 ) {
     match format {
-        Format::Json => {
-            if is_key && cells.len() == 1 {
+        Format::Json { wrap_single } => {
+            if cells.len() == 1 && (is_key || !*wrap_single) {
                 json::write_cell(buf, &cells[0], row, Style::RECORD);
             } else {
                 json::write_named_object(buf, names, cells, row, Style::RECORD);
@@ -336,7 +342,7 @@ mod tests {
             Field::new("NAME", DataType::String, ColumnRole::Value),
             Field::new(ROWTIME, DataType::BigInt, ColumnRole::Pseudo),
         ];
-        let mut codec = RowCodec::new(&fields, Format::Kafka, Format::Json);
+        let mut codec = RowCodec::new(&fields, Format::Kafka, Format::JSON);
         codec.decode(Some(&7i32.to_be_bytes()), Some(br#"{"name":"a"}"#), 5, 0, 0).unwrap();
         assert!(codec.decode(Some(b"xx"), Some(b"{}"), 6, 0, 1).unwrap_err().starts_with("key:"));
         assert!(codec.decode(Some(&8i32.to_be_bytes()), Some(b"{\"name\": 1"), 6, 0, 1).is_err());

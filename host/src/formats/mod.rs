@@ -25,7 +25,12 @@ pub use datetime::{format_date, format_time, format_timestamp, parse_iso_date, p
 /// A serialization format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Format {
-    Json,
+    /// One JSON document per record. A value of a single column is an object holding
+    /// it (`{"V":1}`) unless `wrap_single` is off (`WRAP_SINGLE_VALUE=false`), when it
+    /// is the bare value (`1`); a key of a single column is always bare.
+    Json {
+        wrap_single: bool,
+    },
     /// Comma (or other single character) separated values.
     Delimited {
         delimiter: u8,
@@ -39,13 +44,20 @@ pub enum Format {
 impl Format {
     /// Parses a `KEY_FORMAT` / `VALUE_FORMAT` name.
     pub fn parse(name: &str, delimiter: Option<&str>) -> Result<Format, String> {
-        match name.to_ascii_uppercase().as_str() {
-            "JSON" => Ok(Format::Json),
+        let upper = name.to_ascii_uppercase();
+        if delimiter.is_some() && upper != "DELIMITED" {
+            return Err(format!("{upper} does not support the following configs: [delimiter]"));
+        }
+        match upper.as_str() {
+            "JSON" => Ok(Format::JSON),
             "DELIMITED" => {
                 let delimiter = match delimiter.map(|d| d.to_ascii_uppercase()) {
                     None => b',',
                     Some(d) if d == "TAB" => b'\t',
                     Some(d) if d == "SPACE" => b' ',
+                    Some(d) if d.trim().is_empty() => return Err(
+                        "Configuration VALUE_DELIMITER is invalid: Delimiter cannot be empty, if you meant to have a tab or space for delimiter, please use the special values 'TAB' or 'SPACE'".into(),
+                    ),
                     Some(d) if d.len() == 1 => d.as_bytes()[0],
                     Some(d) => return Err(format!("VALUE_DELIMITER must be one character, TAB or SPACE, got '{d}'")),
                 };
@@ -98,7 +110,32 @@ impl Format {
                     Err(format!("the NONE format cannot carry {what} columns"))
                 }
             }
-            Format::Json => Ok(()),
+            Format::Json { .. } => Ok(()),
+        }
+    }
+
+    /// JSON with single-column values wrapped in an object, ksqlDB's default.
+    pub const JSON: Format = Format::Json { wrap_single: true };
+
+    /// This format with `WRAP_SINGLE_VALUE` set, for a value of `columns` columns:
+    /// ksqlDB allows it only on a single value column, and only `false` on the formats
+    /// that never wrap (DELIMITED, KAFKA).
+    pub fn with_wrap_single(self, wrap: bool, columns: usize) -> Result<Format, String> {
+        if columns != 1 {
+            return Err("'WRAP_SINGLE_VALUE' is only valid for single-field value schemas".into());
+        }
+        match self {
+            Format::Json { .. } => Ok(Format::Json { wrap_single: wrap }),
+            other if wrap => Err(format!("Format '{other}' does not support 'WRAP_SINGLE_VALUE' set to 'true'.")),
+            other => Ok(other),
+        }
+    }
+
+    /// This format as a sink inherits it from its source: wrapping is not inherited.
+    pub fn inherited(&self) -> Format {
+        match self {
+            Format::Json { .. } => Format::JSON,
+            other => other.clone(),
         }
     }
 }
@@ -106,7 +143,7 @@ impl Format {
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Format::Json => "JSON",
+            Format::Json { .. } => "JSON",
             Format::Delimited { .. } => "DELIMITED",
             Format::Kafka => "KAFKA",
             Format::None => "NONE",
