@@ -306,9 +306,10 @@ async fn streaming_endpoints_answer_like_ksqldb() {
     // Many rows in one request are pipelined and acknowledged in order.
     let mut many = String::from("{\"target\":\"`CLICKS`\"}\n");
     for i in 0..2000 {
-        many.push_str(&format!("{{\"ID\":{},\"PAGE\":\"bulk\"}}\n", 1000 + i));
+        // Negative ids: the push query below reads `id > 2`.
+        many.push_str(&format!("{{\"ID\":{},\"PAGE\":\"bulk\"}}\n", -1 - i));
     }
-    let (answer, _) = post(&http, &format!("{}/inserts-stream", wasp.url()), DELIMITED, &many).await;
+    let (answer, _) = post(&http, &format!("{}/inserts-stream", wasp.url()), DELIMITED, many.clone()).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let acks = json_lines(&answer.body);
     assert_eq!(acks.len(), 2000);

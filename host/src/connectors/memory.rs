@@ -27,6 +27,9 @@ struct State {
 struct Shared {
     state: Mutex<State>,
     changed: Condvar,
+    /// Readers blocked on `changed` (counted under the state lock), so writers skip
+    /// the wake-up, a system call, when nobody waits.
+    waiters: std::sync::atomic::AtomicUsize,
 }
 
 /// The in-memory broker. Cloning shares the same topics.
@@ -62,8 +65,11 @@ impl MemoryBroker {
         };
         let part = parts.get_mut(p).ok_or_else(|| ConnectorError::Kafka(format!("no partition {p} in {topic}")))?;
         part.push(StoredRecord { key: key.map(Arc::from), value: value.map(Arc::from), timestamp });
+        let waiting = self.shared.waiters.load(std::sync::atomic::Ordering::SeqCst) > 0;
         drop(state);
-        self.shared.changed.notify_all();
+        if waiting {
+            self.shared.changed.notify_all();
+        }
         Ok(())
     }
 
@@ -233,7 +239,10 @@ impl Source for MemorySource {
             if now >= deadline {
                 break;
             }
-            state = self.broker.shared.changed.wait_timeout(state, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
+            let shared = &self.broker.shared;
+            shared.waiters.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            state = shared.changed.wait_timeout(state, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
+            shared.waiters.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         }
         drop(state);
         for (p, o, r) in &self.buf {
@@ -258,8 +267,11 @@ impl Source for MemorySource {
                 *slot = (*slot).max(*o);
             }
         }
+        let waiting = self.broker.shared.waiters.load(std::sync::atomic::Ordering::SeqCst) > 0;
         drop(state);
-        self.broker.shared.changed.notify_all();
+        if waiting {
+            self.broker.shared.changed.notify_all();
+        }
         Ok(())
     }
 

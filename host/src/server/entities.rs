@@ -14,7 +14,7 @@ use crate::api::{
     SourceDescription, SourceInfo, SourceStatistics, StatementResult, TopicInfo,
 };
 
-use super::json::format_timestamp;
+use crate::formats::format_timestamp;
 
 /// The JSON entity of one statement's result.
 pub fn entity(result: &StatementResult) -> Json {

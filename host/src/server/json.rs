@@ -1,10 +1,11 @@
-//! SQL values as ksqlDB's REST API writes them in JSON.
+//! SQL values as ksqlDB's REST API writes them in JSON, through the engine's one JSON
+//! writer ([`crate::formats::json::write_cell`], client style).
 //!
 //! | SQL type    | JSON                                         |
 //! |-------------|----------------------------------------------|
 //! | `INTEGER`, `BIGINT` | number                               |
-//! | `DOUBLE`    | number (`"NaN"`, `"Infinity"` as strings)   |
-//! | `DECIMAL`   | number                                       |
+//! | `DOUBLE`    | number as Java prints it (`"NaN"`, `"Infinity"` as strings) |
+//! | `DECIMAL`   | number with the type's scale (`1.10`)        |
 //! | `STRING`    | string                                       |
 //! | `BOOLEAN`   | `true` / `false`                             |
 //! | `BYTES`     | base64 string                                |
@@ -15,145 +16,59 @@
 //! | `MAP`       | object                                       |
 //! | `STRUCT`    | object keyed by the type's field names       |
 
-use base64::Engine as _;
-use serde_json::{Map, Number, Value as Json};
+use serde_json::Value as Json;
 use wasp_sql::{DataType, Value};
 
-/// Encodes one value of the given SQL type the way ksqlDB's REST API does.
-///
-/// The type supplies what the value alone does not know, chiefly the field names of a
-/// `STRUCT`. When value and type disagree, the value's own shape wins.
+use crate::formats::json::{write_cell, Style};
+use crate::formats::Cells;
+
+/// Writes one value of the given SQL type as JSON text the way ksqlDB's REST API
+/// does. DECIMAL keeps its digits and scale (`1.10`); a `serde_json::Value` would turn
+/// it into a double, so responses are written as text.
+pub fn write_client_value(buf: &mut Vec<u8>, value: &Value, data_type: &DataType) {
+    let array = crate::columnar::array_of(data_type, std::slice::from_ref(value));
+    write_cell(buf, &Cells::new(array.as_ref()), 0, Style::CLIENT);
+}
+
+/// [`write_client_value`], parsed back into a `serde_json::Value` (for tests and tools
+/// that compare JSON; a DECIMAL becomes a JSON number there).
 pub fn value_to_json(value: &Value, data_type: &DataType) -> Json {
-    match value {
-        Value::Null => Json::Null,
-        Value::Boolean(b) => Json::Bool(*b),
-        Value::Int(v) => Json::from(*v),
-        Value::BigInt(v) => Json::from(*v),
-        Value::Double(v) => double_to_json(*v),
-        Value::Decimal(d) => {
-            if d.scale == 0 {
-                if let Ok(v) = i64::try_from(d.unscaled) {
-                    return Json::from(v);
-                }
-            }
-            double_to_json(d.to_f64())
-        }
-        Value::String(s) => Json::String(s.to_string()),
-        Value::Bytes(b) => Json::String(base64::engine::general_purpose::STANDARD.encode(b)),
-        Value::Timestamp(ms) => Json::String(format_timestamp(*ms)),
-        Value::Date(days) => Json::String(format_date(*days)),
-        Value::Time(ms) => Json::String(format_time(*ms)),
-        Value::Array(items) => {
-            let element = match data_type {
-                DataType::Array(t) => Some(t.as_ref()),
-                _ => None,
-            };
-            Json::Array(items.iter().map(|item| encode_with(item, element)).collect())
-        }
-        Value::Map(entries) => {
-            let value_type = match data_type {
-                DataType::Map(_, v) => Some(v.as_ref()),
-                _ => None,
-            };
-            let mut object = Map::new();
-            for (k, v) in entries {
-                let key = match k {
-                    Value::String(s) => s.to_string(),
-                    other => other.to_string(),
-                };
-                object.insert(key, encode_with(v, value_type));
-            }
-            Json::Object(object)
-        }
-        Value::Struct(values) => {
-            let fields = match data_type {
-                DataType::Struct(fields) => fields.as_slice(),
-                _ => &[],
-            };
-            let mut object = Map::new();
-            for (i, v) in values.iter().enumerate() {
-                match fields.get(i) {
-                    Some(field) => {
-                        object.insert(field.name.clone(), value_to_json(v, &field.data_type));
-                    }
-                    None => {
-                        object.insert(format!("FIELD{i}"), encode_with(v, None));
-                    }
-                }
-            }
-            Json::Object(object)
-        }
-    }
-}
-
-/// Encodes a value with its type if known, else with the value's own natural type.
-fn encode_with(value: &Value, data_type: Option<&DataType>) -> Json {
-    match data_type {
-        Some(t) => value_to_json(value, t),
-        None => value_to_json(value, &value.natural_type()),
-    }
-}
-
-/// Finite doubles are numbers; Jackson writes the others as quoted names.
-fn double_to_json(v: f64) -> Json {
-    match Number::from_f64(v) {
-        Some(n) => Json::Number(n),
-        None if v.is_nan() => Json::String("NaN".into()),
-        None if v > 0.0 => Json::String("Infinity".into()),
-        None => Json::String("-Infinity".into()),
-    }
-}
-
-/// `2020-01-01T00:00:00.000`, in UTC, as ksqlDB prints timestamps.
-pub fn format_timestamp(ms: i64) -> String {
-    match chrono::DateTime::from_timestamp_millis(ms) {
-        Some(t) => t.naive_utc().format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
-        None => ms.to_string(),
-    }
-}
-
-/// `2020-01-01`.
-pub fn format_date(days: i32) -> String {
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1);
-    match epoch.and_then(|e| e.checked_add_signed(chrono::TimeDelta::days(i64::from(days)))) {
-        Some(d) => d.format("%Y-%m-%d").to_string(),
-        None => days.to_string(),
-    }
-}
-
-/// `12:00:00`, or `12:00:00.250` when there are milliseconds.
-pub fn format_time(ms: i32) -> String {
-    let ms = ms.rem_euclid(86_400_000);
-    let (h, m, s, frac) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-    if frac == 0 {
-        format!("{h:02}:{m:02}:{s:02}")
-    } else {
-        format!("{h:02}:{m:02}:{s:02}.{frac:03}")
-    }
+    let mut buf = Vec::new();
+    write_client_value(&mut buf, value, data_type);
+    serde_json::from_slice(&buf).unwrap_or(Json::Null)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use serde_json::json;
     use std::sync::Arc;
+
+    use serde_json::json;
     use wasp_sql::types::StructField;
     use wasp_sql::value::Decimal;
 
+    use super::*;
+
+    fn text(v: &Value, t: &DataType) -> String {
+        let mut buf = Vec::new();
+        write_client_value(&mut buf, v, t);
+        String::from_utf8(buf).unwrap()
+    }
+
     #[test]
     fn scalars_follow_ksqldb() {
-        assert_eq!(value_to_json(&Value::Int(3), &DataType::Int), json!(3));
-        assert_eq!(value_to_json(&Value::BigInt(-3), &DataType::BigInt), json!(-3));
-        assert_eq!(value_to_json(&Value::Double(1.5), &DataType::Double), json!(1.5));
-        assert_eq!(value_to_json(&Value::Double(f64::NAN), &DataType::Double), json!("NaN"));
-        assert_eq!(
-            value_to_json(&Value::Decimal(Decimal::new(1234, 2)), &DataType::Decimal { precision: 4, scale: 2 }),
-            json!(12.34)
-        );
-        assert_eq!(value_to_json(&Value::string("a"), &DataType::String), json!("a"));
-        assert_eq!(value_to_json(&Value::Boolean(true), &DataType::Boolean), json!(true));
-        assert_eq!(value_to_json(&Value::Null, &DataType::Int), Json::Null);
-        assert_eq!(value_to_json(&Value::Bytes(Arc::from(&b"hi"[..])), &DataType::Bytes), json!("aGk="));
+        assert_eq!(text(&Value::Int(3), &DataType::Int), "3");
+        assert_eq!(text(&Value::BigInt(-3), &DataType::BigInt), "-3");
+        assert_eq!(text(&Value::Double(1.5), &DataType::Double), "1.5");
+        assert_eq!(text(&Value::Double(1e20), &DataType::Double), "1.0E20");
+        assert_eq!(text(&Value::Double(f64::NAN), &DataType::Double), "\"NaN\"");
+        // DECIMAL keeps its scale: never through a double.
+        let dec = DataType::Decimal { precision: 4, scale: 2 };
+        assert_eq!(text(&Value::Decimal(Decimal::new(110, 2)), &dec), "1.10");
+        assert_eq!(text(&Value::Decimal(Decimal::new(1234, 2)), &dec), "12.34");
+        assert_eq!(text(&Value::string("a\"b"), &DataType::String), "\"a\\\"b\"");
+        assert_eq!(text(&Value::Boolean(true), &DataType::Boolean), "true");
+        assert_eq!(text(&Value::Null, &DataType::Int), "null");
+        assert_eq!(text(&Value::Bytes(Arc::from(&b"hi"[..])), &DataType::Bytes), "\"aGk=\"");
     }
 
     #[test]

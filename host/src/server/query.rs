@@ -27,7 +27,7 @@ use serde_json::{json, Map, Value as Json};
 use crate::api::{ColumnInfo, EngineError, PrintStream, PushQuery, QueryStart};
 
 use super::errors::{status_and_code, ApiError};
-use super::json::value_to_json;
+use super::json::write_client_value;
 use super::request::{parse_body, properties, substitute_variables};
 use super::streaming::{CloseOnDrop, Event, Feed};
 use super::AppState;
@@ -67,17 +67,21 @@ pub(super) fn schema_string(columns: &[ColumnInfo]) -> String {
     columns.iter().map(|c| format!("`{}` {}", c.name, c.data_type)).collect::<Vec<_>>().join(", ")
 }
 
-/// A row's values in JSON, each with its column's type.
-pub(super) fn row_json(columns: &[ColumnInfo], row: &[wasp_sql::Value]) -> Json {
-    Json::Array(
-        row.iter()
-            .enumerate()
-            .map(|(i, v)| match columns.get(i) {
-                Some(c) => value_to_json(v, &c.data_type),
-                None => value_to_json(v, &v.natural_type()),
-            })
-            .collect(),
-    )
+/// A row's values as a JSON array, each with its column's type, written by the
+/// engine's one JSON writer in its client style (DECIMAL with its scale and digits,
+/// never through a double; temporal values as ISO text).
+pub(super) fn row_json(columns: &[ColumnInfo], row: &[wasp_sql::Value]) -> String {
+    let mut buf = Vec::with_capacity(16 * row.len() + 2);
+    buf.push(b'[');
+    for (i, v) in row.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        let t = columns.get(i).map_or_else(|| v.natural_type(), |c| c.data_type.clone());
+        write_client_value(&mut buf, v, &t);
+    }
+    buf.push(b']');
+    String::from_utf8_lossy(&buf).into_owned()
 }
 
 /// The `KsqlErrorMessage` of a failed query.
@@ -107,8 +111,11 @@ fn rows_body(state: &AppState, q: PushQuery) -> impl Stream<Item = Result<Bytes,
                 Phase::Header => return Some((Ok(Bytes::from(format!("[{header},\n"))), (feed, Phase::Rows))),
                 Phase::Rows => match feed.next().await {
                     Event::Item(row) => {
-                        let row = json!({"row": {"columns": row_json(&columns, &row)}});
-                        return Some((Ok(Bytes::from(format!("{row},\n"))), (feed, Phase::Rows)));
+                        let row = row_json(&columns, &row);
+                        return Some((
+                            Ok(Bytes::from(format!("{{\"row\":{{\"columns\":{row}}}}},\n"))),
+                            (feed, Phase::Rows),
+                        ));
                     }
                     Event::Idle => return Some((Ok(Bytes::from_static(b"\n")), (feed, Phase::Rows))),
                     Event::Error(e) => json!({"errorMessage": error_message(&e)}),

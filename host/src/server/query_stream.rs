@@ -128,7 +128,7 @@ fn rows_body(
             loop {
                 match st.feed.next().await {
                     Event::Item(row) => {
-                        let chunk = framing.next(&row_json(&columns, &row).to_string());
+                        let chunk = framing.next(&row_json(&columns, &row));
                         return Some((Ok(chunk), st));
                     }
                     Event::Idle => continue,
