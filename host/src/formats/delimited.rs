@@ -1,6 +1,6 @@
 //! The DELIMITED format: one field per column, in column order, separated by a
-//! delimiter; fields containing the delimiter or quotes are double-quoted (RFC 4180).
-//! An empty field is NULL.
+//! delimiter; fields are double-quoted where ksqlDB's writer (commons-csv) quotes them
+//! (see `needs_quotes`), quotes inside doubled. An empty field is NULL.
 
 use std::fmt::Write as _;
 
@@ -166,9 +166,7 @@ pub fn encode(buf: &mut Vec<u8>, delimiter: u8, columns: &[Cells<'_>], row: usiz
             // check_columns refuses nested types for DELIMITED.
             Cells::Null | Cells::List(..) | Cells::Map(..) | Cells::Struct(..) => {}
         }
-        let needs_quotes = field.bytes().any(|b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r')
-            || (field.is_empty() && matches!(cells, Cells::String(_)));
-        if needs_quotes {
+        if needs_quotes(field, i == 0, delimiter) {
             buf.push(b'"');
             for part in field.split_inclusive('"') {
                 buf.extend_from_slice(part.as_bytes());
@@ -181,6 +179,19 @@ pub fn encode(buf: &mut Vec<u8>, delimiter: u8, columns: &[Cells<'_>], row: usiz
             buf.extend_from_slice(field.as_bytes());
         }
     }
+}
+
+/// Whether a field is quoted, as ksqlDB's commons-csv (1.4, `QuoteMode.MINIMAL`)
+/// decides: an empty first field (an empty record would have no field); a first field
+/// that does not start with a letter or digit; a field that starts with a character up
+/// to `#` or ends with one up to a space; a field holding the delimiter, a quote or a
+/// line break.
+fn needs_quotes(field: &str, first: bool, delimiter: u8) -> bool {
+    let (Some(start), Some(end)) = (field.chars().next(), field.chars().next_back()) else { return first };
+    (first && !start.is_ascii_alphanumeric())
+        || start <= '#'
+        || end <= ' '
+        || field.bytes().any(|b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r')
 }
 
 #[cfg(test)]
@@ -208,6 +219,19 @@ mod tests {
         let mut buf = Vec::new();
         encode(&mut buf, b',', &cells, 0, &mut String::new());
         assert_eq!(buf, b"1,\"x,\"\"y\",");
+        for (field, first, quoted) in [
+            ("-10", true, true),
+            ("-10", false, false),
+            (" x", false, true),
+            ("x\t", false, true),
+            ("#x", false, true),
+            ("", true, true),
+            ("", false, false),
+            ("a$b", false, true),
+            ("plain", true, false),
+        ] {
+            assert_eq!(needs_quotes(field, first, b'$'), quoted, "{field:?} first={first}");
+        }
         splitter.split(b"1,2", b',').unwrap();
         assert!(decode(&splitter, &fields, &[0, 1, 2], &mut builders).is_err());
         splitter.split(b"x,a,1.0", b',').unwrap();

@@ -315,9 +315,10 @@ impl<'de> Visitor<'de> for Into<'_> {
                     return Err(E::custom(format!("{v} does not fit {}", self.t)));
                 }
             }
-            DataType::Int | DataType::BigInt if v.fract() == 0.0 && v.abs() < 9.0e15 => {
-                return self.visit_i64(v as i64)
-            }
+            // As Jackson's `intValue()`/`longValue()`: the fraction is cut off (toward
+            // zero), and values beyond the type's range saturate.
+            DataType::Int => self.out.push_i32(v as i32),
+            DataType::BigInt => return self.visit_i64(v as i64),
             DataType::String => self.out.push_str(&format_double(v)),
             t => return Err(type_err(t, "a fractional number")),
         }
@@ -452,8 +453,8 @@ fn struct_field(fields: &[StructField], key: &str) -> Option<usize> {
 /// How values are written, by who reads them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {
-    /// TIMESTAMP, DATE and TIME as ISO text (and non-finite doubles as `"NaN"`),
-    /// instead of numbers (and `null`).
+    /// TIMESTAMP, DATE and TIME as ISO text instead of numbers. (Non-finite doubles
+    /// are always strings: `"NaN"`, `"Infinity"`, `"-Infinity"`.)
     pub text: bool,
     /// Map and struct keys in sorted order.
     pub sort_keys: bool,
@@ -533,7 +534,8 @@ pub fn write_cell(buf: &mut Vec<u8>, cells: &Cells<'_>, i: usize, style: Style) 
         Cells::BigInt(a) => int(buf, a.value(i)),
         Cells::Double(a) => {
             let d = a.value(i);
-            if style.text && !d.is_finite() {
+            if !d.is_finite() {
+                // As Jackson writes them: "NaN", "Infinity", "-Infinity", as strings.
                 write_str(buf, &format_double(d));
             } else {
                 write_double(buf, d);
