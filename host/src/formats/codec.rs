@@ -45,8 +45,8 @@ pub struct RowCodec {
     drop_tombstones: bool,
     /// The rows of the current batch that came from tombstones (their value columns
     /// are NULL), and those of the last finished batch.
+    pending_tombstones: Vec<usize>,
     tombstones: Vec<usize>,
-    finished_tombstones: Vec<usize>,
 }
 
 impl Clone for RowCodec {
@@ -110,8 +110,8 @@ impl RowCodec {
             key_names,
             value_names,
             drop_tombstones: false,
+            pending_tombstones: Vec::new(),
             tombstones: Vec::new(),
-            finished_tombstones: Vec::new(),
         }
     }
 
@@ -126,7 +126,7 @@ impl RowCodec {
     /// The rows of the last finished batch that came from records with a null value (a
     /// tombstone), ascending; a sink writes them as tombstones.
     pub fn tombstones(&self) -> &[usize] {
-        &self.finished_tombstones
+        &self.tombstones
     }
 
     /// Tells the decoder which row positions the query reads; JSON values then leave
@@ -194,7 +194,7 @@ impl RowCodec {
             }
         }
         if tombstone {
-            self.tombstones.push(row);
+            self.pending_tombstones.push(row);
         }
         self.rows += 1;
         Ok(())
@@ -235,8 +235,8 @@ impl RowCodec {
     pub fn finish(&mut self) -> Batch {
         let columns = self.builders.iter_mut().map(ColumnBuilder::finish).collect();
         let rows = std::mem::take(&mut self.rows);
-        std::mem::swap(&mut self.tombstones, &mut self.finished_tombstones);
-        self.tombstones.clear();
+        std::mem::swap(&mut self.pending_tombstones, &mut self.tombstones);
+        self.pending_tombstones.clear();
         Batch { columns, rows }
     }
 
@@ -285,8 +285,8 @@ fn decode_with(
         Format::Json { wrap_single } => {
             // A single key column and an unwrapped value are bare values; a wrapped
             // single value that is not an object is read bare too.
-            let bare = layout.fields.len() == 1
-                && (is_key || !*wrap_single || !bytes.trim_ascii_start().starts_with(b"{"));
+            let bare =
+                layout.fields.len() == 1 && (is_key || !*wrap_single || !bytes.trim_ascii_start().starts_with(b"{"));
             if bare {
                 json::decode_single(bytes, &layout.fields[0].1, &mut builders[layout.slots[0]])
             } else {
@@ -358,5 +358,22 @@ mod tests {
             })
             .unwrap();
         assert_eq!(out, vec![(Some(7i32.to_be_bytes().to_vec()), br#"{"NAME":"a"}"#.to_vec())]);
+    }
+
+    #[test]
+    fn codec_marks_or_drops_tombstones() {
+        let fields = vec![
+            Field::new("ID", DataType::Int, ColumnRole::Key),
+            Field::new("NAME", DataType::String, ColumnRole::Value),
+        ];
+        let mut codec = RowCodec::new(&fields, Format::Kafka, Format::JSON);
+        codec.decode(Some(&1i32.to_be_bytes()), Some(br#"{"NAME":"a"}"#), 0, 0, 0).unwrap();
+        codec.decode(Some(&2i32.to_be_bytes()), None, 0, 0, 1).unwrap();
+        assert_eq!(codec.finish().row(1), vec![Value::Int(2), Value::Null]);
+        assert_eq!(codec.tombstones(), &[1]);
+        codec.drop_tombstones();
+        codec.decode(Some(&2i32.to_be_bytes()), None, 0, 0, 2).unwrap();
+        assert_eq!(codec.finish().rows, 0);
+        assert!(codec.tombstones().is_empty());
     }
 }

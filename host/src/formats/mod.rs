@@ -28,13 +28,9 @@ pub enum Format {
     /// One JSON document per record. A value of a single column is an object holding
     /// it (`{"V":1}`) unless `wrap_single` is off (`WRAP_SINGLE_VALUE=false`), when it
     /// is the bare value (`1`); a key of a single column is always bare.
-    Json {
-        wrap_single: bool,
-    },
+    Json { wrap_single: bool },
     /// Comma (or other single character) separated values.
-    Delimited {
-        delimiter: u8,
-    },
+    Delimited { delimiter: u8 },
     /// Kafka's primitive serializers: big-endian INT/BIGINT/DOUBLE, UTF-8 STRING.
     Kafka,
     /// No data (a stream without key columns).
