@@ -34,6 +34,10 @@ pub(super) struct Committer {
 /// `commit.interval.ms` default is 2 s).
 const COMMIT_INTERVAL: Duration = Duration::from_millis(500);
 
+/// How often offsets are committed while the query has caught up with its input
+/// (polls return less than a full batch).
+const CAUGHT_UP_INTERVAL: Duration = Duration::from_millis(20);
+
 impl Committer {
     fn add(&mut self, batch: InFlight) {
         for (p, o) in batch.offsets {
@@ -50,8 +54,12 @@ impl Committer {
         source: &mut dyn crate::connectors::Source,
         stats: &QueryStats,
         force: bool,
+        caught_up: bool,
     ) -> Result<(), String> {
-        let due = force || self.last.is_none_or(|t| t.elapsed() >= COMMIT_INTERVAL);
+        // Caught up with the input, a commit is cheap to make soon: the output of the
+        // last records should not wait a whole interval to count as done.
+        let interval = if caught_up { CAUGHT_UP_INTERVAL } else { COMMIT_INTERVAL };
+        let due = force || self.last.is_none_or(|t| t.elapsed() >= interval);
         if self.offsets.is_empty() || !due {
             return Ok(());
         }
@@ -74,6 +82,7 @@ pub(super) fn complete(
     stats: &QueryStats,
     wait: bool,
     force: bool,
+    caught_up: bool,
 ) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while let Some(InFlight { ticket, .. }) = in_flight.front() {
@@ -91,5 +100,5 @@ pub(super) fn complete(
             committer.add(done);
         }
     }
-    committer.commit(source, stats, wait || force)
+    committer.commit(source, stats, wait || force, caught_up)
 }

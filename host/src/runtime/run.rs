@@ -61,16 +61,18 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
             if let Some(s) = sink.as_mut() {
                 let _ = s.flush(Duration::from_secs(10));
             }
-            complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, true, true)?;
+            complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, true, true, true)?;
             tracing::debug!(query = %spec.query_id, ?timings, "query stopped");
             return Ok(Exit::Stopped);
         }
         offsets.clear();
         decode_failures.clear();
         let decoder = &mut pipeline.decoder;
+        // With output waiting for acknowledgements, come back soon to commit it.
+        let poll_timeout = if in_flight.is_empty() { Duration::from_millis(100) } else { Duration::from_millis(5) };
         let poll_started = Instant::now();
         let n = source
-            .poll(spec.batch_size, Duration::from_millis(100), &mut |rec| {
+            .poll(spec.batch_size, poll_timeout, &mut |rec| {
                 match offsets.iter_mut().find(|(p, _)| *p == rec.partition) {
                     Some(slot) => slot.1 = slot.1.max(rec.offset + 1),
                     None => offsets.push((rec.partition, rec.offset + 1)),
@@ -160,11 +162,11 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                 if let Some(s) = sink.as_mut() {
                     let _ = s.flush(Duration::from_secs(30));
                 }
-                complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, true, true)?;
+                complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, true, true, true)?;
                 return Ok(Exit::LimitReached);
             }
         }
-        complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, false, n == 0)?;
+        complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, false, n == 0, n < spec.batch_size)?;
         if let Output::Channel(tx) = &spec.output {
             if tx.is_closed() {
                 return Ok(Exit::ClientGone);
