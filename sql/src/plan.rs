@@ -412,6 +412,7 @@ pub fn check_persistent(query: &Query, sink: &str, catalog: &dyn Catalog) -> Res
             SelectItem::Wildcard { .. } => star = true,
             SelectItem::Expr { expr, alias } => {
                 let name = alias.clone().unwrap_or_else(|| aliases.name_for(expr));
+                check_reserved_name(expr, &name, query)?;
                 selected.push((binder.bind(expr)?, name));
             }
         }
@@ -1090,6 +1091,21 @@ pub fn check_key_type(name: &str, t: &DataType) -> Result<(), SqlError> {
         ));
     }
     Ok(())
+}
+
+/// The system column names a persistent query may not write: ksqlDB refuses an alias
+/// that is one of them, and a projection of the system column itself without an alias.
+fn check_reserved_name(expr: &Expr, name: &str, query: &Query) -> Result<(), SqlError> {
+    const SYSTEM: [&str; 5] = [ROWTIME, ROWPARTITION, ROWOFFSET, "WINDOWSTART", "WINDOWEND"];
+    let Some(reserved) = SYSTEM.iter().find(|r| r.eq_ignore_ascii_case(name)) else { return Ok(()) };
+    let text = expr.to_string();
+    let unqualified = text.rsplit_once('.').map_or(text.as_str(), |(_, column)| column);
+    let message = if unqualified.eq_ignore_ascii_case(name) {
+        format!("Reserved column name in select: `{reserved}`. Please remove or alias the column.")
+    } else {
+        format!("`{reserved}` is a reserved column name. You cannot use it as an alias for a column.")
+    };
+    Err(SqlError::invalid(Some(query.pos), message))
 }
 
 fn is_null_literal(e: &Expr) -> bool {

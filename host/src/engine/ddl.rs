@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// The server or request property that prefixes the default topic of a
+/// `CREATE STREAM ... AS SELECT` without `KAFKA_TOPIC`.
+const OUTPUT_TOPIC_PREFIX: &str = "ksql.output.topic.name.prefix";
+
 impl Engine {
     pub(super) fn check_properties(with: &Properties, allowed: &[&str]) -> Result<(), EngineError> {
         for (k, _) in &with.0 {
@@ -19,6 +23,10 @@ impl Engine {
     /// Whether the key and value formats can carry these columns.
     fn check_formats(fields: &[Field], key_format: &Format, value_format: &Format) -> Result<(), EngineError> {
         let with_role = |role| fields.iter().filter(|f| f.role == role).collect::<Vec<&Field>>();
+        // ksqlDB refuses a key that holds a MAP before it looks at the key format.
+        for key in with_role(ColumnRole::Key) {
+            wasp_sql::plan::check_key_type(&key.name, &key.data_type)?;
+        }
         key_format.check_columns(&with_role(ColumnRole::Key), "key").map_err(EngineError::Statement)?;
         value_format.check_columns(&with_role(ColumnRole::Value), "value").map_err(EngineError::Statement)
     }
@@ -56,10 +64,14 @@ impl Engine {
     ) -> Result<(Format, Format), EngineError> {
         let delimiter = with.get_str("VALUE_DELIMITER");
         let both = with.get_str("FORMAT");
-        if both.is_some() && (with.get("KEY_FORMAT").is_some() || with.get("VALUE_FORMAT").is_some()) {
-            return Err(EngineError::Statement(
-                "Cannot supply both 'FORMAT' and 'KEY_FORMAT' or 'VALUE_FORMAT' properties".into(),
-            ));
+        if both.is_some() {
+            for side in ["KEY_FORMAT", "VALUE_FORMAT"] {
+                if with.get(side).is_some() {
+                    return Err(EngineError::Statement(format!(
+                        "Cannot supply both '{side}' and 'FORMAT' properties, as 'FORMAT' sets both key and value formats. Either use just 'FORMAT', or use 'KEY_FORMAT' and 'VALUE_FORMAT'."
+                    )));
+                }
+            }
         }
         let value = match with.get_str("VALUE_FORMAT").or(both.clone()) {
             Some(v) => Format::parse(&v, delimiter.as_deref()).map_err(EngineError::Statement)?,
@@ -171,7 +183,10 @@ impl Engine {
                 return Err(EngineError::Statement(format!("{}: Duplicate column name '{}'", col.pos, col.name)));
             }
             if [ROWTIME, "ROWPARTITION", "ROWOFFSET"].contains(&col.name.as_str()) {
-                return Err(EngineError::Statement(format!("{}: '{}' is a reserved column name.", col.pos, col.name)));
+                return Err(EngineError::Statement(format!(
+                    "{}: '{}' is a reserved column name. You cannot use it as a name for a column.",
+                    col.pos, col.name
+                )));
             }
             if col.key && c.kind == SourceKind::Table && !text.to_ascii_uppercase().contains("PRIMARY") {
                 return Err(EngineError::Statement(format!(
@@ -288,6 +303,12 @@ impl Engine {
         }
         let (key_format, value_format) = Self::formats(&c.with, Some((&source.key_format, &source.value_format)))?;
         let fields: Vec<Field> = plan.schema().stored().cloned().collect();
+        let explicit_key_format = c.with.get_str("KEY_FORMAT").or(c.with.get_str("FORMAT"));
+        if !fields.iter().any(|f| f.role == ColumnRole::Key)
+            && explicit_key_format.is_some_and(|f| !f.eq_ignore_ascii_case("NONE"))
+        {
+            return Err(EngineError::Statement("Key format specified for stream without key columns.".into()));
+        }
         let value_format = Self::wrapped(&c.with, value_format, &fields)?;
         Self::check_formats(&fields, &key_format, &value_format)?;
         let timestamp = c.with.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
@@ -298,7 +319,10 @@ impl Engine {
                 )));
             }
         }
-        let topic = c.with.get_str("KAFKA_TOPIC").unwrap_or_else(|| c.name.clone());
+        let topic = c.with.get_str("KAFKA_TOPIC").unwrap_or_else(|| {
+            let prefix = props.get(OUTPUT_TOPIC_PREFIX).or_else(|| self.config.properties.get(OUTPUT_TOPIC_PREFIX));
+            format!("{}{}", prefix.map(String::as_str).unwrap_or_default(), c.name)
+        });
         let explicit_partitions = Self::int_property(&c.with, "PARTITIONS")?;
         let partitions = explicit_partitions.or(Some(source.partitions));
         let replicas = Self::int_property(&c.with, "REPLICAS")?.or(Some(source.replicas));
@@ -369,13 +393,18 @@ impl Engine {
             .sources
             .get(target)
             .cloned()
-            .ok_or_else(|| EngineError::Statement(format!("{target} does not exist.")))?;
+            .ok_or_else(|| EngineError::Statement(format!("Source `{target}` does not exist.")))?;
         if sink.kind != SourceKind::Stream {
             return Err(EngineError::Statement(format!(
                 "INSERT INTO can only be used to insert into a stream. {target} is a table."
             )));
         }
         let (plan, source) = self.plan(query)?;
+        {
+            let st = self.lock();
+            let bind = BindCatalog { catalog: &st.catalog, functions: &self.functions };
+            wasp_sql::plan::check_persistent(query, target, &bind)?;
+        }
         let result: Vec<Field> = plan.schema().stored().cloned().collect();
         let compatible = result.len() == sink.fields.len()
             && sink.fields.iter().all(|f| {

@@ -12,11 +12,28 @@ impl Engine {
         columns: Option<&[String]>,
         values: &[wasp_sql::Expr],
     ) -> Result<(), EngineError> {
-        let def = self.lock().catalog.sources.get(target).cloned().ok_or_else(|| {
-            EngineError::Statement(format!("Cannot insert values into an unknown stream/table: {target}"))
-        })?;
+        let def = self.lock().catalog.sources.get(target).cloned().ok_or_else(|| self.unknown_insert_target(target))?;
         let row = self.values_row(&def, columns, values)?;
         self.produce_row(&def, row)
+    }
+
+    /// ksqlDB's error for an `INSERT INTO ... VALUES` target that does not exist, with
+    /// its hint when the name only differs from an existing one in case (quoting).
+    fn unknown_insert_target(&self, target: &str) -> EngineError {
+        let mut message = format!("Cannot insert values into an unknown stream/table: `{target}`");
+        let st = self.lock();
+        if let Some(other) = st.catalog.sources.keys().find(|k| k.eq_ignore_ascii_case(target) && *k != target) {
+            if other.to_ascii_uppercase() == *other {
+                message.push_str(&format!(
+                    "\nDid you mean {other}? Hint: try removing double quotes from the source name."
+                ));
+            } else {
+                message.push_str(&format!(
+                    "\nDid you mean \"{other}\"? Hint: wrap the source name in double quotes to make it case-sensitive."
+                ));
+            }
+        }
+        EngineError::Statement(message)
     }
 
     /// Builds a row in the layout of `def.fields` (plus a timestamp) from literals.

@@ -241,8 +241,8 @@ impl RowCodec {
     }
 
     /// Encodes the first `rows` rows of `batch` (laid out as this codec's fields) and
-    /// hands each record's key (`None` when every key column is NULL, or there is no
-    /// key) and value to `emit`, in order.
+    /// hands each record's key (`None` when its single key column is NULL, or there is
+    /// no key) and value to `emit`, in order.
     pub fn encode<E>(
         &self,
         batch: &Batch,
@@ -258,7 +258,9 @@ impl RowCodec {
         for row in 0..rows {
             key_buf.clear();
             value_buf.clear();
-            let has_key = !key_cells.is_empty() && key_cells.iter().any(|c| !c.is_null(row));
+            // A key of several columns is a record (`{"A":null,"B":null}`, `,`) even
+            // when they are all NULL, as ksqlDB writes it; one NULL column is no key.
+            let has_key = key_cells.len() > 1 || key_cells.iter().any(|c| !c.is_null(row));
             if has_key {
                 encode_with(&self.key_format, &key_cells, &self.key_names, row, key_buf, &mut field, true);
             }

@@ -64,7 +64,7 @@ impl Format {
             "AVRO" | "PROTOBUF" | "JSON_SR" | "PROTOBUF_NOSR" => Err(format!(
                 "format {name} is not supported yet (it needs Schema Registry support); use JSON, DELIMITED or KAFKA"
             )),
-            other => Err(format!("unknown format {other}; use JSON, DELIMITED or KAFKA")),
+            other => Err(format!("Unknown format: {other} (use JSON, DELIMITED or KAFKA)")),
         }
     }
 
@@ -80,10 +80,7 @@ impl Format {
                         f.data_type,
                         DataType::Int | DataType::BigInt | DataType::Double | DataType::String | DataType::Bytes
                     ) {
-                        return Err(format!(
-                            "the KAFKA format does not support {what} column {} of type {}",
-                            f.name, f.data_type
-                        ));
+                        return Err(unsupported_type("KAFKA", f, what));
                     }
                 }
                 Ok(())
@@ -91,10 +88,7 @@ impl Format {
             Format::Delimited { .. } => {
                 for f in fields {
                     if matches!(f.data_type, DataType::Array(_) | DataType::Map(..) | DataType::Struct(_)) {
-                        return Err(format!(
-                            "the DELIMITED format does not support {what} column {} of type {}",
-                            f.name, f.data_type
-                        ));
+                        return Err(unsupported_type("DELIMITED", f, what));
                     }
                 }
                 Ok(())
@@ -134,6 +128,13 @@ impl Format {
             other => other.clone(),
         }
     }
+}
+
+/// ksqlDB's message for a column type a format cannot carry, naming the column.
+fn unsupported_type(format: &str, field: &Field, what: &str) -> String {
+    let full = field.data_type.to_string();
+    let base = full.split(['<', '(']).next().unwrap_or(&full);
+    format!("The '{format}' format does not support type '{base}' ({what} column {} of type {full})", field.name)
 }
 
 impl fmt::Display for Format {
