@@ -12,7 +12,8 @@ impl Engine {
         columns: Option<&[String]>,
         values: &[wasp_sql::Expr],
     ) -> Result<(), EngineError> {
-        let def = self.lock().catalog.sources.get(target).cloned().ok_or_else(|| self.unknown_insert_target(target))?;
+        let def = self.lock().catalog.sources.get(target).cloned();
+        let def = def.ok_or_else(|| self.unknown_insert_target(target))?;
         let row = self.values_row(&def, columns, values)?;
         self.produce_row(&def, row)
     }
