@@ -131,8 +131,15 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                             None => out_rowtime.map(|c| Operand::Array(batch.columns[c].clone())),
                         };
                         let times = times.as_ref().map(Operand::ints);
+                        let stamped = pipeline.output_timestamp.is_some();
                         codec.encode(&batch, rows, &mut key_buf, &mut value_buf, |row, key, value| {
-                            let ts = times.as_ref().and_then(|t| t.get(row)).unwrap_or(0);
+                            let ts = times.as_ref().and_then(|t| t.get(row));
+                            // A sink TIMESTAMP column that is NULL or negative drops the
+                            // record, as ksqlDB's timestamp extractor does.
+                            if stamped && ts.is_none_or(|t| t < 0) {
+                                return Ok(());
+                            }
+                            let ts = ts.unwrap_or(0);
                             let value = (tombstones.binary_search(&row).is_err()).then_some(value);
                             s.send(&sink_topic, key, value, ts, &ticket)
                                 .map_err(|e| format!("producing to {sink_topic}: {e}"))
