@@ -63,8 +63,8 @@ impl RowCodec {
     /// A codec for rows laid out as `fields` (only key and value columns are coded;
     /// pseudo-columns are filled from the record's metadata).
     pub fn new(fields: &[Field], key_format: Format, value_format: Format) -> RowCodec {
-        let mut key = ObjectLayout { fields: Vec::new(), slots: Vec::new(), needed: Vec::new() };
-        let mut value = ObjectLayout { fields: Vec::new(), slots: Vec::new(), needed: Vec::new() };
+        let mut key = ObjectLayout::default();
+        let mut value = ObjectLayout::default();
         let mut pseudo = Pseudo::default();
         for (i, f) in fields.iter().enumerate() {
             let layout = match f.role {
@@ -81,9 +81,7 @@ impl RowCodec {
                     continue;
                 }
             };
-            layout.fields.push((f.name.clone(), f.data_type.clone()));
-            layout.slots.push(i);
-            layout.needed.push(true);
+            layout.push(&f.name, f.data_type.clone(), i);
         }
         let types: Vec<DataType> = fields.iter().map(|f| f.data_type.clone()).collect();
         let mut codec = RowCodec::layout(&types, key, value, pseudo);

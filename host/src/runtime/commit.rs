@@ -39,6 +39,11 @@ const COMMIT_INTERVAL: Duration = Duration::from_millis(500);
 const CAUGHT_UP_INTERVAL: Duration = Duration::from_millis(20);
 
 impl Committer {
+    /// Whether acknowledged offsets wait for their commit.
+    pub(super) fn pending(&self) -> bool {
+        !self.offsets.is_empty()
+    }
+
     fn add(&mut self, batch: InFlight) {
         for (p, o) in batch.offsets {
             match self.offsets.iter_mut().find(|(q, _)| *q == p) {

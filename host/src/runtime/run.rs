@@ -68,8 +68,14 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
         offsets.clear();
         decode_failures.clear();
         let decoder = &mut pipeline.decoder;
-        // With output waiting for acknowledgements, come back soon to commit it.
-        let poll_timeout = if in_flight.is_empty() { Duration::from_millis(100) } else { Duration::from_millis(5) };
+        // With output waiting for acknowledgements or offsets waiting for their
+        // commit, come back soon to commit them: the last records of a burst count as
+        // done only once committed.
+        let poll_timeout = if in_flight.is_empty() && !committer.pending() {
+            Duration::from_millis(100)
+        } else {
+            Duration::from_millis(5)
+        };
         let poll_started = Instant::now();
         let n = source
             .poll(spec.batch_size, poll_timeout, &mut |rec| {

@@ -25,7 +25,7 @@ use super::datetime::{
 use crate::columnar::{value_at, ColumnBuilder};
 
 /// The value columns of a JSON object, and where their builders are.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ObjectLayout {
     /// (name, type) per field.
     pub fields: Vec<(String, DataType)>,
@@ -33,6 +33,18 @@ pub struct ObjectLayout {
     pub slots: Vec<usize>,
     /// Whether the query reads the field; the others are type-checked and left NULL.
     pub needed: Vec<bool>,
+    /// Each field's name, prepared for the scanner's one-compare key match.
+    pub keys: Vec<scan::KeyPattern>,
+}
+
+impl ObjectLayout {
+    /// Adds a field that decodes into builder `slot`, read by the query.
+    pub fn push(&mut self, name: &str, data_type: DataType, slot: usize) {
+        self.keys.push(scan::KeyPattern::new(name));
+        self.fields.push((name.to_owned(), data_type));
+        self.slots.push(slot);
+        self.needed.push(true);
+    }
 }
 
 /// Decodes a JSON object into the builders of `layout`, as row `row`. Fields missing
@@ -678,19 +690,13 @@ mod tests {
     use crate::columnar::{array_of, values_of};
 
     fn layout() -> ObjectLayout {
-        ObjectLayout {
-            fields: vec![
-                ("ID".into(), DataType::BigInt),
-                ("NAME".into(), DataType::String),
-                ("TAGS".into(), DataType::Array(Box::new(DataType::String))),
-                (
-                    "ADDR".into(),
-                    DataType::Struct(vec![StructField { name: "CITY".into(), data_type: DataType::String }]),
-                ),
-            ],
-            slots: vec![0, 1, 2, 3],
-            needed: vec![true; 4],
-        }
+        let mut layout = ObjectLayout::default();
+        layout.push("ID", DataType::BigInt, 0);
+        layout.push("NAME", DataType::String, 1);
+        layout.push("TAGS", DataType::Array(Box::new(DataType::String)), 2);
+        let addr = DataType::Struct(vec![StructField { name: "CITY".into(), data_type: DataType::String }]);
+        layout.push("ADDR", addr, 3);
+        layout
     }
 
     fn decode(bytes: &[u8]) -> Result<Vec<Value>, String> {

@@ -131,6 +131,86 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// A field name prepared to match a JSON key with one 64-bit compare, ASCII case
+/// ignored: for names of one to eight bytes of printable ASCII without a quote or a
+/// backslash (any other name has no pattern and takes [`find_key`]).
+#[derive(Debug, Clone, Copy)]
+pub struct KeyPattern {
+    /// The name's length; 0 for no pattern.
+    len: usize,
+    /// The name's bytes, letters in lower case, little-endian, zero-padded.
+    lower: u64,
+    /// 0x20 at each letter's byte: OR-ing it folds either case of that letter to lower
+    /// case, and turns no other byte into a lower-case letter.
+    fold: u64,
+}
+
+impl KeyPattern {
+    pub fn new(name: &str) -> KeyPattern {
+        let bytes = name.as_bytes();
+        if bytes.is_empty()
+            || bytes.len() > 8
+            || bytes.iter().any(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
+        {
+            return KeyPattern { len: 0, lower: 0, fold: 0 };
+        }
+        let (mut lower, mut fold) = ([0u8; 8], [0u8; 8]);
+        for (i, &b) in bytes.iter().enumerate() {
+            fold[i] = if b.is_ascii_alphabetic() { 0x20 } else { 0 };
+            lower[i] = b | fold[i];
+        }
+        KeyPattern { len: bytes.len(), lower: u64::from_le_bytes(lower), fold: u64::from_le_bytes(fold) }
+    }
+
+    /// Whether `rest`, the bytes after a key's opening quote, starts with this name
+    /// and its closing quote; the name's bytes hold no escape, so the key is exactly
+    /// the name, up to ASCII case.
+    #[inline]
+    fn matches(&self, rest: &[u8]) -> bool {
+        let (Some(chunk), Some(b'"')) = (rest.get(..8), rest.get(self.len)) else { return false };
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let mask = if self.len >= 8 { u64::MAX } else { (1u64 << (8 * self.len)) - 1 };
+        self.len > 0 && (u64::from_le_bytes(word) | self.fold) & mask == self.lower
+    }
+}
+
+/// The value of a decimal number token of at most 15 significant digits, without an
+/// exponent:
+/// the digits as an integer, exact in an `f64`, divided by a power of ten, also exact,
+/// which IEEE division rounds correctly, so the result is the one `str::parse` gives.
+/// `None` for other tokens, which `str::parse` reads.
+#[inline]
+fn short_f64(token: &str) -> Option<f64> {
+    const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+    let (negative, digits) = match token.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    // Eighteen characters hold at most eighteen digits, which cannot overflow a u64.
+    if digits.len() > 18 {
+        return None;
+    }
+    let (mut mantissa, mut count, mut fraction, mut point) = (0u64, 0usize, 0usize, false);
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                // Leading zeros are not significant: they add nothing to the mantissa.
+                count += usize::from(mantissa != 0 || b != b'0');
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                fraction += usize::from(point);
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if count > 15 {
+        return None;
+    }
+    let value = mantissa as f64 / POW10.get(fraction)?;
+    Some(if negative { -value } else { value })
+}
+
 /// The index of the first byte of `bytes` that ends a plain string: a quote, a
 /// backslash or a control character (which JSON requires escaped). Eight bytes at a
 /// time: in each 64-bit word, the classic "has a zero byte" test flags bytes equal to
@@ -206,16 +286,23 @@ pub fn decode_flat_object(
     let mut hint = 0;
     loop {
         c.expect(b'"')?;
-        let key = c.plain_string()?;
+        // Most records list their fields in the schema's order: try the next one first.
+        let field = match layout.keys.get(hint) {
+            Some(pattern) if pattern.matches(&c.bytes[c.pos..]) => {
+                c.pos += pattern.len + 1;
+                Some(hint)
+            }
+            _ => find_key(fields, c.plain_string()?, hint),
+        };
         c.skip_ws();
         c.expect(b':')?;
         c.skip_ws();
-        match find_key(fields, key, hint) {
+        match field {
             Some(i) => {
                 hint = i + 1;
                 let t = &fields[i].1;
                 if !layout.needed[i] {
-                    if *t == DataType::String {
+                    if matches!(t, DataType::String) {
                         skip_scalar(&mut c)?;
                     } else {
                         let check = &mut scratch[i];
@@ -300,7 +387,11 @@ fn value(c: &mut Cursor<'_>, out: &mut ColumnBuilder, t: &DataType) -> Scan<()> 
                     None => into.visit_u64(small_int(n)?),
                 }
             } else {
-                into.visit_f64(n.parse::<f64>().map_err(|_| Fallback)?)
+                let v = match short_f64(n) {
+                    Some(v) => v,
+                    None => n.parse::<f64>().map_err(|_| Fallback)?,
+                };
+                into.visit_f64(v)
             }
         }
         Some(b't') => {
@@ -332,11 +423,11 @@ mod tests {
     use crate::columnar::values_of;
 
     fn layout(fields: &[(&str, DataType)]) -> ObjectLayout {
-        ObjectLayout {
-            fields: fields.iter().map(|(n, t)| (n.to_string(), t.clone())).collect(),
-            slots: (0..fields.len()).collect(),
-            needed: vec![true; fields.len()],
+        let mut layout = ObjectLayout::default();
+        for (i, (name, t)) in fields.iter().enumerate() {
+            layout.push(name, t.clone(), i);
         }
+        layout
     }
 
     /// Decodes with the fast path (`None` when it falls back) and with serde.
@@ -425,6 +516,70 @@ mod tests {
         ];
         for r in unusual {
             assert!(both(r, &l).0.is_none(), "{}", String::from_utf8_lossy(r));
+        }
+    }
+
+    #[test]
+    fn key_patterns_match_the_name_in_either_case_and_nothing_else() {
+        let p = KeyPattern::new("AMOUNT_1");
+        assert!(p.matches(br#"amount_1":5}"#));
+        assert!(p.matches(br#"AmOuNt_1"  :5}"#));
+        // Not a prefix, not another byte where the name has a digit or an underscore.
+        assert!(!p.matches(br#"amount_12":5}"#));
+        assert!(!p.matches(br#"amount\x01":5}"#));
+        assert!(!p.matches(br#"amountQ1":5}"#));
+        assert!(!p.matches(br#"amount_"#));
+        let short = KeyPattern::new("ID");
+        assert!(short.matches(br#"id":1,"name":"x"}"#));
+        assert!(!short.matches(br#"ie":1,"name":"x"}"#));
+        // '@' | 0x20 is '`', not a letter: a name with '@' matches only '@'.
+        let at = KeyPattern::new("A@B");
+        assert!(at.matches(br#"a@b":1}        "#));
+        assert!(!at.matches(br#"a`b":1}        "#));
+        // Too long, or bytes a key would have to escape: no pattern, never a match.
+        for name in ["AMOUNT_12", "A\"B", "A\\B", "", "Ä"] {
+            let p = KeyPattern::new(name);
+            assert!(!p.matches(format!("{name}\"         ").as_bytes()), "{name}");
+        }
+        // Through the decoder: keys in any case, in the schema's order or not.
+        let l = layout(&[("ID", DataType::BigInt), ("NAME", DataType::String)]);
+        for r in [&br#"{"Id":7,"name":"x"}"#[..], br#"{"name":"x","ID":7}"#, br#"{"nAmE":"x","other":1,"id":7}"#] {
+            let (fast, slow) = both(r, &l);
+            assert_eq!(fast, Some(vec![Value::BigInt(7), Value::string("x")]));
+            assert_eq!(fast.as_ref(), slow.as_ref().ok());
+        }
+    }
+
+    #[test]
+    fn short_numbers_read_as_str_parse_reads_them() {
+        let mut tokens: Vec<String> =
+            ["0", "-0", "0.0", "-0.0", "1.1", "0.1", "0.3", "123456789012345", "1234567890.12345"]
+                .iter()
+                .map(|t| t.to_string())
+                .collect();
+        // A spread of values with up to 15 digits and up to 15 of them after the point.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = (x % 15 + 1) as usize;
+            let mantissa = (x >> 8) % 10u64.pow(digits as u32);
+            let point = (x >> 4) as usize % (digits + 1);
+            let text = format!("{mantissa:0digits$}");
+            let (int, frac) = text.split_at(digits - point);
+            let int = int.trim_start_matches('0');
+            let int = if int.is_empty() { "0" } else { int };
+            let sign = if x & 1 == 1 { "-" } else { "" };
+            tokens.push(if frac.is_empty() { format!("{sign}{int}") } else { format!("{sign}{int}.{frac}") });
+        }
+        for t in &tokens {
+            let want: f64 = t.parse().unwrap();
+            let got = short_f64(t).unwrap_or_else(|| panic!("{t} has a fast path"));
+            assert_eq!(got.to_bits(), want.to_bits(), "{t}");
+        }
+        for long in ["1234567890123456", "0.1234567890123456", "1e5", "1.5E-3"] {
+            assert_eq!(short_f64(long), None, "{long}");
         }
     }
 }
