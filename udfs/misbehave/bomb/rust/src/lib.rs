@@ -4,16 +4,17 @@
 //! (MEMORY_LIMIT) must refuse the growth, the instance is discarded, only that
 //! row goes to the processing log, and the host's own memory stays bounded.
 
-wasp_guest::export! {
-    /// Returns its argument; allocates without end on the value 'bomb'.
-    pub fn bomb(s: &str) -> String {
-        if s == "bomb" {
-            let mut hoard: Vec<Vec<u8>> = Vec::new();
-            loop {
-                hoard.push(vec![0xA5; 1 << 20]);
-                std::hint::black_box(&hoard);
-            }
+/// Returns its argument; allocates without end on the value 'bomb'.
+#[wasp::udf]
+pub fn bomb(s: &str) -> String {
+    if s == "bomb" {
+        let mut hoard: Vec<Vec<u8>> = Vec::new();
+        loop {
+            hoard.push(vec![0xA5; 1 << 20]);
+            std::hint::black_box(&hoard);
         }
-        s.to_string()
     }
+    s.to_string()
 }
+
+wasp::export!(bomb);

@@ -7,12 +7,13 @@
 
 use std::net::TcpStream;
 
-wasp_guest::export! {
-    /// Connects to a TCP address; a sandbox must never let it.
-    pub fn forbidden_import(address: &str) -> Result<String, String> {
-        match TcpStream::connect(address) {
-            Ok(_) => Ok("connected".to_string()),
-            Err(e) => Err(format!("connect {address}: {e}")),
-        }
+/// Connects to a TCP address; a sandbox must never let it.
+#[wasp::udf]
+pub fn forbidden_import(address: &str) -> Result<String, String> {
+    match TcpStream::connect(address) {
+        Ok(_) => Ok("connected".to_string()),
+        Err(e) => Err(format!("connect {address}: {e}")),
     }
 }
+
+wasp::export!(forbidden_import);

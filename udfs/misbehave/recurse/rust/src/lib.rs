@@ -4,12 +4,13 @@
 //! depth such as 100000000 overflows the guest's stack, a trap the host must
 //! contain (`max_wasm_stack`) without its own stack suffering.
 
-wasp_guest::export! {
-    /// 1 + 2 + ... + depth, computed by recursion `depth` frames deep.
-    pub fn recurse(depth: i64) -> i64 {
-        sum_to(depth)
-    }
+/// 1 + 2 + ... + depth, computed by recursion `depth` frames deep.
+#[wasp::udf]
+pub fn recurse(depth: i64) -> i64 {
+    sum_to(depth)
 }
+
+wasp::export!(recurse);
 
 #[inline(never)]
 fn sum_to(n: i64) -> i64 {

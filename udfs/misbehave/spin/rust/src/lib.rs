@@ -3,16 +3,17 @@
 //! stop the call (TIMEOUT_MS), discard the instance, and send only that row to
 //! the processing log.
 
-wasp_guest::export! {
-    /// Returns its argument; loops forever on the value 'spin'.
-    pub fn spin(s: &str) -> String {
-        if s == "spin" {
-            let mut n: u64 = 0;
-            loop {
-                // Keeps the loop from being optimized into something else.
-                n = std::hint::black_box(n.wrapping_add(1));
-            }
+/// Returns its argument; loops forever on the value 'spin'.
+#[wasp::udf]
+pub fn spin(s: &str) -> String {
+    if s == "spin" {
+        let mut n: u64 = 0;
+        loop {
+            // Keeps the loop from being optimized into something else.
+            n = std::hint::black_box(n.wrapping_add(1));
         }
-        s.to_string()
     }
+    s.to_string()
 }
+
+wasp::export!(spin);

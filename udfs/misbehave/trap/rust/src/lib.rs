@@ -3,12 +3,13 @@
 //! WebAssembly trap. The host discards the instance, bisects the batch, and sends
 //! only that row to the processing log; the other rows keep their results.
 
-wasp_guest::export! {
-    /// Returns its argument; panics on the value 'trap'.
-    pub fn trap(s: &str) -> String {
-        if s == "trap" {
-            panic!("trap-rust: the row asked for a trap");
-        }
-        s.to_string()
+/// Returns its argument; panics on the value 'trap'.
+#[wasp::udf]
+pub fn trap(s: &str) -> String {
+    if s == "trap" {
+        panic!("trap-rust: the row asked for a trap");
     }
+    s.to_string()
 }
+
+wasp::export!(trap);
