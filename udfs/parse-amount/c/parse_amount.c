@@ -7,6 +7,7 @@
  * the rest of the batch goes on.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "wasp.h"
 
@@ -35,7 +36,9 @@ static void parse_amount(const wasp_args *args, wasp_result *result) {
         else wasp_row_error(result, "not an amount: a digit expected at position %d", (int)(p - s.ptr) + 1);
         return;
     }
-    double value = 0;
+    /* The digits, without separators, then strtod: correctly rounded. */
+    char digits[64];
+    size_t n = 0;
     int group = 0, grouped = 0;
     for (; p < end && (is_digit(*p) || *p == ','); p++) {
         if (*p == ',') {
@@ -44,7 +47,11 @@ static void parse_amount(const wasp_args *args, wasp_result *result) {
             group = 0;
             continue;
         }
-        value = value * 10 + (*p - '0');
+        if (n < sizeof(digits) - 2) digits[n++] = *p;
+        else {
+            wasp_row_error(result, "not an amount: more than %d digits", (int)sizeof(digits) - 2);
+            return;
+        }
         group++;
     }
     if (grouped && group != 3) {
@@ -52,10 +59,13 @@ static void parse_amount(const wasp_args *args, wasp_result *result) {
         return;
     }
     if (p < end && *p == '.') {
-        p++;
-        double scale = 0.1;
-        for (; p < end && is_digit(*p); p++, scale /= 10) value += (*p - '0') * scale;
+        digits[n++] = '.';
+        for (p++; p < end && is_digit(*p); p++) {
+            if (n < sizeof(digits) - 1) digits[n++] = *p;
+        }
     }
+    digits[n] = '\0';
+    double value = strtod(digits, NULL);
     while (p < end && *p == ' ') p++;
     if (p != end) {
         wasp_row_error(result, "not an amount: unexpected character at position %d", (int)(p - s.ptr) + 1);
