@@ -146,19 +146,19 @@ static udf_string_t dup_n(const char *s, size_t n) {
 
 static udf_string_t dup_str(const char *s) { return dup_n(s ? s : "", s ? strlen(s) : 0); }
 
-static udf_string_t vformat(const char *format, va_list ap) {
+static udf_string_t vformat(const char *fmt, va_list ap) {
     va_list copy;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, format, copy);
+    int n = vsnprintf(NULL, 0, fmt, copy);
     va_end(copy);
     if (n <= 0) return dup_str("error");
     char *buf = xmalloc((size_t)n + 1);
-    vsnprintf(buf, (size_t)n + 1, format, ap);
+    vsnprintf(buf, (size_t)n + 1, fmt, ap);
     udf_string_t out = {(uint8_t *)buf, (size_t)n};
     return out;
 }
 
-static udf_string_t format(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static udf_string_t format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static udf_string_t format(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
