@@ -36,8 +36,32 @@
 /// Functions it registers are deterministic; a nondeterministic one, or one over a
 /// whole batch, implements [`ScalarFunction`](crate::ScalarFunction) and goes
 /// through [`export_registry!`](crate::export_registry).
+///
+/// The other form lists functions annotated with [`#[udf]`](crate::udf) by name,
+/// in the module that defines them:
+///
+/// ```ignore
+/// #[wasp::udf]
+/// fn mask_email(email: &str) -> String { /* ... */ }
+///
+/// wasp::export!(mask_email);
+/// ```
 #[macro_export]
 macro_rules! export {
+    // The functions `#[udf]` annotated, by name.
+    ($($name:ident),+ $(,)?) => {
+        /// The SQL functions of this module, as `#[udf]` declared them.
+        pub fn udf_registry() -> $crate::Registry {
+            let mut registry = $crate::Registry::new();
+            // `#[udf]` defined a struct of each function's name (a type, so it
+            // lives beside the function of that name).
+            $(registry.register($name {});)+
+            registry
+        }
+
+        $crate::export_registry!(udf_registry);
+    };
+
     ($(
         $(#[doc = $doc:literal])*
         $vis:vis fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> $ret:ty $body:block
@@ -52,55 +76,71 @@ macro_rules! export {
             let mut registry = $crate::Registry::new();
             $(
                 registry.register({
-                    struct Function;
-                    impl $crate::ScalarFunction for Function {
-                        fn def(&self) -> $crate::FunctionDef {
-                            $crate::__private::plain_def(
-                                stringify!($name),
-                                vec![$((stringify!($arg), <$ty as $crate::ArgValue<'_>>::sql_type(), <$ty as $crate::ArgValue<'_>>::NULLABLE)),*],
-                                <$ret as $crate::ResultValue>::sql_type(),
-                                &[$($doc),*],
-                            )
-                        }
-
-                        // With no parameters the column counter is never read.
-                        #[allow(unused_mut, unused_variables, unused_assignments)]
-                        fn invoke(&self, args: &$crate::Args<'_>) -> ::std::result::Result<$crate::Output, $crate::CallError> {
-                            use $crate::ColumnBuilder as _;
-                            let rows = args.rows();
-                            let mut next_column = 0usize;
-                            $(
-                                let $arg = {
-                                    let column = args.column(next_column)?;
-                                    next_column += 1;
-                                    (<$ty as $crate::ArgValue<'_>>::view(&column)?, column.step())
-                                };
-                            )*
-                            let mut out = <<$ret as $crate::ResultValue>::Builder>::with_capacity(rows);
-                            let mut row_errors = ::std::vec::Vec::new();
-                            for row in 0..rows {
-                                $(
-                                    // A NULL for a non-`Option` parameter: NULL, not called.
-                                    let Some($arg) = <$ty as $crate::ArgValue<'_>>::get(&$arg.0, row * $arg.1) else {
-                                        out.append_null();
-                                        continue;
-                                    };
-                                )*
-                                if let Err(message) = $crate::ResultValue::append_to($name($($arg),*), &mut out) {
-                                    out.append_null();
-                                    row_errors.push($crate::RowError { row: row as u32, message });
-                                }
-                            }
-                            Ok($crate::Output { columns: vec![out.finish()], row_errors })
-                        }
-                    }
-                    Function
+                    $crate::plain_function!(Function, stringify!($name), $name, ($($arg: $ty),*) -> $ret, [$($doc),*]);
+                    Function {}
                 });
             )*
             registry
         }
 
         $crate::export_registry!(udf_registry);
+    };
+}
+
+/// Defines `struct $struct` implementing [`ScalarFunction`](crate::ScalarFunction)
+/// for the plain Rust function `$function`, registered under the SQL name `$sql`:
+/// the batch loop both [`export!`](crate::export) and `#[udf]` expand to. Not a
+/// public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! plain_function {
+    ($struct:ident, $sql:expr, $function:path, ($($arg:ident : $ty:ty),*) -> $ret:ty, [$($doc:expr),*]) => {
+        // Braces: a type only, so it may share the function's name.
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        pub struct $struct {}
+
+        impl $crate::ScalarFunction for $struct {
+            fn def(&self) -> $crate::FunctionDef {
+                $crate::__private::plain_def(
+                    $sql,
+                    vec![$((stringify!($arg), <$ty as $crate::ArgValue<'_>>::sql_type(), <$ty as $crate::ArgValue<'_>>::NULLABLE)),*],
+                    <$ret as $crate::ResultValue>::sql_type(),
+                    &[$($doc),*],
+                )
+            }
+
+            // With no parameters the column counter is never read.
+            #[allow(unused_mut, unused_variables, unused_assignments)]
+            fn invoke(&self, args: &$crate::Args<'_>) -> ::std::result::Result<$crate::Output, $crate::CallError> {
+                use $crate::ColumnBuilder as _;
+                let rows = args.rows();
+                let mut next_column = 0usize;
+                $(
+                    let $arg = {
+                        let column = args.column(next_column)?;
+                        next_column += 1;
+                        (<$ty as $crate::ArgValue<'_>>::view(&column)?, column.step())
+                    };
+                )*
+                let mut out = <<$ret as $crate::ResultValue>::Builder>::with_capacity(rows);
+                let mut row_errors = ::std::vec::Vec::new();
+                for row in 0..rows {
+                    $(
+                        // A NULL for a non-`Option` parameter: NULL, not called.
+                        let Some($arg) = <$ty as $crate::ArgValue<'_>>::get(&$arg.0, row * $arg.1) else {
+                            out.append_null();
+                            continue;
+                        };
+                    )*
+                    if let Err(message) = $crate::ResultValue::append_to($function($($arg),*), &mut out) {
+                        out.append_null();
+                        row_errors.push($crate::RowError { row: row as u32, message });
+                    }
+                }
+                Ok($crate::Output { columns: vec![out.finish()], row_errors })
+            }
+        }
     };
 }
 

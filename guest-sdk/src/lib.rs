@@ -58,6 +58,34 @@ pub use registry::Registry;
 pub use types::{Determinism, FunctionDef, InvalidType, NullHandling, Param, SqlType, TypeNode};
 pub use view::{BoolView, BytesView, Native, PrimitiveView, StrView};
 
+/// Makes a plain Rust function a SQL function of the module:
+///
+/// ```
+/// # extern crate wasp_guest as wasp;
+/// #[wasp::udf]
+/// /// Masks the local part of an e-mail address; no '@' is a per-row error.
+/// fn mask_email(email: &str) -> Result<String, &'static str> {
+///     let (local, domain) = email.rsplit_once('@').ok_or("no '@'")?;
+///     Ok(format!("{}***@{domain}", local.chars().next().unwrap_or('*')))
+/// }
+///
+/// wasp::export!(mask_email);
+/// # assert_eq!(udf_registry().describe()[0].signature(), "mask_email(email STRING) RETURNS STRING");
+/// ```
+///
+/// Parameter and return types as for [`export!`]: `&str`, `&[u8]`, `bool`, `i32`,
+/// `i64`, `f64`, [`Timestamp`], [`Date`], [`Time`]; `Option<_>` to see or return
+/// NULL; `Result<_, E: Display>` for a per-row error. The function stays as
+/// written; beside it the attribute defines a struct of the same name that
+/// implements [`ScalarFunction`], and `export!(name, ...)` registers those and
+/// exports the component.
+///
+/// The generated code names the SDK `::wasp`, the name a guest gives it with
+/// `wasp = { package = "wasp-guest", ... }` in its `Cargo.toml`; under another
+/// name say which: `#[udf(crate = "wasp_guest")]`. `#[udf(name = "sql_name")]`
+/// registers the function under another SQL name.
+pub use wasp_guest_macros::udf;
+
 /// The WIT text of the guest ABI, for tools that embed or check it.
 pub const WIT: &str = include_str!("../wit/udf.wit");
 

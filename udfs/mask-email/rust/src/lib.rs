@@ -5,25 +5,26 @@
 //! A value that is not an e-mail address (no `@`, or nothing before it) is a per-row
 //! error: its result is NULL and the processing log says why, without the value.
 
-wasp_guest::export! {
-    /// Masks the local part of an e-mail address: alice@example.com -> a****@example.com.
-    pub fn mask_email(email: &str) -> Result<String, &'static str> {
-        let (local, domain) = email.rsplit_once('@').ok_or("not an e-mail address: no '@'")?;
-        let mut chars = local.chars();
-        let first = chars.next().ok_or("not an e-mail address: nothing before '@'")?;
-        let mut masked = String::with_capacity(email.len());
-        masked.push(first);
-        masked.extend(chars.map(|_| '*'));
-        masked.push('@');
-        masked.push_str(domain);
-        Ok(masked)
-    }
+/// Masks the local part of an e-mail address: alice@example.com -> a****@example.com.
+#[wasp::udf]
+pub fn mask_email(email: &str) -> Result<String, &'static str> {
+    let (local, domain) = email.rsplit_once('@').ok_or("not an e-mail address: no '@'")?;
+    let mut chars = local.chars();
+    let first = chars.next().ok_or("not an e-mail address: nothing before '@'")?;
+    let mut masked = String::with_capacity(email.len());
+    masked.push(first);
+    masked.extend(chars.map(|_| '*'));
+    masked.push('@');
+    masked.push_str(domain);
+    Ok(masked)
 }
+
+wasp::export!(mask_email);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasp_guest::{Batch, ColumnBuilder, ColumnRef, NullHandling, RowError, StrView, StringBuilder};
+    use wasp::{Batch, ColumnBuilder, ColumnRef, NullHandling, RowError, StrView, StringBuilder};
 
     #[test]
     fn masks_the_local_part() {
