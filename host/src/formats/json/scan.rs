@@ -143,6 +143,8 @@ pub struct KeyPattern {
     /// 0x20 at each letter's byte: OR-ing it folds either case of that letter to lower
     /// case, and turns no other byte into a lower-case letter.
     fold: u64,
+    /// Ones over the name's bytes.
+    mask: u64,
 }
 
 impl KeyPattern {
@@ -152,14 +154,15 @@ impl KeyPattern {
             || bytes.len() > 8
             || bytes.iter().any(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
         {
-            return KeyPattern { len: 0, lower: 0, fold: 0 };
+            return KeyPattern { len: 0, lower: 0, fold: 0, mask: 0 };
         }
         let (mut lower, mut fold) = ([0u8; 8], [0u8; 8]);
         for (i, &b) in bytes.iter().enumerate() {
             fold[i] = if b.is_ascii_alphabetic() { 0x20 } else { 0 };
             lower[i] = b | fold[i];
         }
-        KeyPattern { len: bytes.len(), lower: u64::from_le_bytes(lower), fold: u64::from_le_bytes(fold) }
+        let mask = if bytes.len() == 8 { u64::MAX } else { (1u64 << (8 * bytes.len())) - 1 };
+        KeyPattern { len: bytes.len(), lower: u64::from_le_bytes(lower), fold: u64::from_le_bytes(fold), mask }
     }
 
     /// Whether `rest`, the bytes after a key's opening quote, starts with this name
@@ -167,11 +170,8 @@ impl KeyPattern {
     /// the name, up to ASCII case.
     #[inline]
     fn matches(&self, rest: &[u8]) -> bool {
-        let (Some(chunk), Some(b'"')) = (rest.get(..8), rest.get(self.len)) else { return false };
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let mask = if self.len >= 8 { u64::MAX } else { (1u64 << (8 * self.len)) - 1 };
-        self.len > 0 && (u64::from_le_bytes(word) | self.fold) & mask == self.lower
+        let (Some(word), Some(b'"')) = (rest.first_chunk::<8>(), rest.get(self.len)) else { return false };
+        self.len > 0 && (u64::from_le_bytes(*word) | self.fold) & self.mask == self.lower
     }
 }
 
@@ -221,10 +221,8 @@ fn string_end(bytes: &[u8]) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let mut i = 0;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
+    while let Some(word) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let w = u64::from_le_bytes(*word);
         let quote = w ^ (LO * u64::from(b'"'));
         let backslash = w ^ (LO * u64::from(b'\\'));
         let flags = ((quote.wrapping_sub(LO) & !quote)
