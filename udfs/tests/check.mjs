@@ -133,6 +133,18 @@ const FUNCTIONS = {
       [['{"a":1}', "a"], ERR("must start with '$'")],
     ],
   },
+  ucase: {
+    params: ["string"],
+    returns: "string",
+    signature: "ucase(s string) -> string",
+    rows: [
+      [["user_000042"], "USER_000042"],
+      [["Straße"], "STRASSE"],
+      [[""], ""],
+      [[null], null],
+      [["ünïcode ✓"], "ÜNÏCODE ✓"],
+    ],
+  },
   geo_distance: {
     params: ["double", "double", "double", "double"],
     returns: "double",
