@@ -5,6 +5,7 @@
 //! called once per batch with one Arrow column (or constant) per argument.
 
 pub mod builtins;
+pub mod wasm;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -100,6 +101,13 @@ pub trait ScalarUdf: Send + Sync {
     /// Computes one output column, `args.rows` long, of Arrow type
     /// `to_arrow(args.return_type)`.
     fn invoke(&self, args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError>;
+
+    /// A per-query instance of the function, bound once when a query compiles its
+    /// expressions and called for each of its batches; `None` (the default) shares
+    /// `self`. A WebAssembly function returns a binding that owns its guest instance.
+    fn bind(&self) -> Option<Arc<dyn ScalarUdf>> {
+        None
+    }
 }
 
 impl fmt::Debug for dyn ScalarUdf {
