@@ -114,7 +114,7 @@ fn column(len: u32, values: &[u8], offsets: Option<&[i32]>) -> Column {
 fn malformed_guest_columns_are_refused() {
     // Too few value bytes.
     assert!(lift(&[column(2, &[0; 7], None)], &DataType::BigInt, 1).unwrap_err().contains("expected 1"));
-    assert!(lift(&[column(2, &[0; 7], None)], &DataType::Int, 2).is_ok());
+    assert!(lift(&[column(2, &[0; 8], None)], &DataType::Int, 2).is_ok());
     assert!(lift(&[column(3, &[0; 7], None)], &DataType::Int, 3).unwrap_err().contains("value bytes"));
     // Offsets out of bounds, decreasing, missing, or not UTF-8.
     assert!(lift(&[column(1, b"ab", Some(&[0, 5]))], &DataType::String, 1).is_err());
