@@ -375,6 +375,9 @@ impl Parser {
     fn parse_create(&mut self) -> Result<Statement, SqlError> {
         self.expect_keyword("CREATE")?;
         let or_replace = self.consume_keywords(&["OR", "REPLACE"]);
+        if self.consume_keyword("FUNCTION") {
+            return self.parse_create_function(or_replace);
+        }
         self.consume_keyword("SOURCE");
         let kind = self.parse_source_kind()?;
         let if_not_exists = self.consume_keywords(&["IF", "NOT", "EXISTS"]);
@@ -412,6 +415,37 @@ impl Parser {
             }));
         }
         Ok(Statement::CreateSource(CreateSource { kind, or_replace, if_not_exists, name, columns, with }))
+    }
+
+    /// After `CREATE [OR REPLACE] FUNCTION`.
+    fn parse_create_function(&mut self, or_replace: bool) -> Result<Statement, SqlError> {
+        let name = self.parse_identifier("a function name")?;
+        let mut signature = None;
+        if self.consume(&Token::LParen) {
+            let mut params = Vec::new();
+            if !self.consume(&Token::RParen) {
+                loop {
+                    let p = self.parse_identifier("a parameter name")?;
+                    params.push((p, self.parse_type()?));
+                    if !self.consume(&Token::Comma) {
+                        break;
+                    }
+                }
+                self.expect(&Token::RParen, "',' or ')'")?;
+            }
+            self.expect_keyword("RETURNS")?;
+            signature = Some(FunctionSignature { params, returns: self.parse_type()? });
+        }
+        self.expect_keyword("AS")?;
+        self.expect_keyword("WASM")?;
+        self.expect_keyword("FROM")?;
+        let source = if self.consume_keyword("BASE64") {
+            ModuleSource::Base64(self.parse_string("the module as a quoted BASE64 string")?)
+        } else {
+            ModuleSource::Url(self.parse_string("a quoted 'file://...' or 'http://...' URL, or BASE64 '...'")?)
+        };
+        let with = if self.consume_keyword("WITH") { self.parse_properties()? } else { Properties::default() };
+        Ok(Statement::CreateFunction(CreateFunction { or_replace, name, signature, source, with }))
     }
 
     fn parse_properties(&mut self) -> Result<Properties, SqlError> {
@@ -526,6 +560,10 @@ impl Parser {
 
     fn parse_drop(&mut self) -> Result<Statement, SqlError> {
         self.expect_keyword("DROP")?;
+        if self.consume_keyword("FUNCTION") {
+            let if_exists = self.consume_keywords(&["IF", "EXISTS"]);
+            return Ok(Statement::DropFunction { if_exists, name: self.parse_identifier("a function name")? });
+        }
         let kind = self.parse_source_kind()?;
         let if_exists = self.consume_keywords(&["IF", "EXISTS"]);
         let name = self.parse_identifier("a stream or table name")?;

@@ -144,6 +144,12 @@ impl FunctionRegistry {
         map.insert(f.name().to_ascii_uppercase(), f);
     }
 
+    /// Removes a function; queries already running keep the instance they bound.
+    pub fn remove(&self, name: &str) -> Option<Arc<dyn ScalarUdf>> {
+        let mut map = self.scalars.write().unwrap_or_else(|e| e.into_inner());
+        map.remove(&name.to_ascii_uppercase())
+    }
+
     pub fn get(&self, name: &str) -> Option<Arc<dyn ScalarUdf>> {
         let map = self.scalars.read().unwrap_or_else(|e| e.into_inner());
         map.get(&name.to_ascii_uppercase()).cloned()

@@ -15,4 +15,4 @@ pub use module::{Language, WasmModule};
 pub use sandbox::Limits;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
