@@ -330,3 +330,27 @@ fn a_replaced_module_takes_over_at_the_next_batch() {
     let (out, _) = call_bound(bound.as_ref(), vec![ints(&[Some(3)])], 1, &[DataType::Int]);
     assert_eq!(values_of(out.as_ref()), [Value::Int(9)]);
 }
+
+#[test]
+fn a_component_that_runs_out_of_memory_loses_only_the_offending_row() {
+    let Some(bytes) = guest("mask_email-rust.wasm") else { return };
+    let limits = Limits { memory_bytes: 4 << 20, timeout: Duration::from_secs(5) };
+    let module = WasmModule::load(&bytes, limits).unwrap();
+    let (name, r) = resolve(&module, "mask_email", None, None, limits).unwrap().remove(0);
+    let f = WasmFunction::new(&name, &name, r);
+    let huge = format!("{}@example.com", "x".repeat(8 << 20));
+    let emails = Operand::Array(Arc::new(arrow_array::StringArray::from(vec![
+        Some("ann@a.io"),
+        Some("bea@b.io"),
+        Some(huge.as_str()),
+        Some("cy@c.io"),
+    ])));
+    let (out, errors) = call(&f, vec![emails], 4, &[DataType::String]);
+    assert_eq!(values_of(out.as_ref()), [s("a**@a.io"), s("b**@b.io"), Value::Null, s("c*@c.io")]);
+    assert_eq!(errors.errors.len(), 1, "{:?}", errors.errors);
+    assert_eq!(errors.errors[0].0, 2);
+    assert!(errors.errors[0].1.contains("out of memory: memory limit of 4 MiB exceeded"), "{:?}", errors.errors);
+    let stats = f.stats().snapshot();
+    assert!(stats.traps >= 2, "the whole batch, then each half that held the row: {stats:?}");
+    assert_eq!(stats.errors, 1);
+}
