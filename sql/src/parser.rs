@@ -1126,6 +1126,29 @@ mod tests {
     }
 
     #[test]
+    fn create_and_drop_function() {
+        let printed = round_trip(
+            "create or replace function distance(lat1 double, lon1 double) returns double as wasm from base64 'AGFzbQ==' with (export='geo', memory_limit='32MB', timeout_ms=100)",
+        );
+        assert_eq!(
+            printed,
+            "CREATE OR REPLACE FUNCTION DISTANCE(LAT1 DOUBLE, LON1 DOUBLE) RETURNS DOUBLE AS WASM FROM BASE64 'AGFzbQ==' WITH (EXPORT='geo', MEMORY_LIMIT='32MB', TIMEOUT_MS=100)"
+        );
+        let Statement::CreateFunction(c) =
+            parse_statement("CREATE FUNCTION geo AS WASM FROM 'file:///srv/geo.wasm'").unwrap()
+        else {
+            panic!("not a create function")
+        };
+        assert_eq!((c.name.as_str(), c.signature, c.or_replace), ("GEO", None, false));
+        assert_eq!(c.source, ModuleSource::Url("file:///srv/geo.wasm".into()));
+        round_trip("CREATE FUNCTION f() RETURNS INT AS WASM FROM 'sha256:00'");
+        assert_eq!(round_trip("drop function if exists f"), "DROP FUNCTION IF EXISTS F");
+        let err = parse_statement("CREATE FUNCTION f(x INT) AS WASM FROM 'x'").unwrap_err();
+        assert!(err.to_string().contains("RETURNS"), "{err}");
+        assert!(parse_statement("CREATE FUNCTION f AS WASM FROM 42").is_err());
+    }
+
+    #[test]
     fn parses_seed_statements() {
         let s = parse_statement(
             "CREATE STREAM ratings (rating_id BIGINT, user_id INT, stars INT, route_id INT, rating_time BIGINT, channel VARCHAR, message VARCHAR)
