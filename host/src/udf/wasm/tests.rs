@@ -354,3 +354,30 @@ fn a_component_that_runs_out_of_memory_loses_only_the_offending_row() {
     assert!(stats.traps >= 2, "the whole batch, then each half that held the row: {stats:?}");
     assert_eq!(stats.errors, 1);
 }
+
+#[test]
+fn a_stuck_function_does_not_hold_up_another_query() {
+    let looping = r#"(module (func (export "spin") (param i32) (result i32) (loop $l (br $l)) (local.get 0)))"#;
+    let limits = Limits { memory_bytes: 1 << 20, timeout: Duration::from_secs(3) };
+    let stuck = core_function(looping, "spin", unary(DataType::Int, DataType::Int), limits);
+    let busy = core_function(CORE, "risky", unary(DataType::Int, DataType::Int), Limits::default());
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stuck_query = stuck.bind().unwrap();
+    let flag = done.clone();
+    let handle = std::thread::spawn(move || {
+        let (out, errors) = call_bound(stuck_query.as_ref(), vec![ints(&[Some(1)])], 1, &[DataType::Int]);
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        (values_of(out.as_ref()), errors)
+    });
+    // Another query's binding of another function runs batch after batch meanwhile.
+    let other_query = busy.bind().unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    for i in 0..200 {
+        let (out, _) = call_bound(other_query.as_ref(), vec![ints(&[Some(i)])], 1, &[DataType::Int]);
+        assert_eq!(values_of(out.as_ref()), [Value::Int(2 * i)]);
+    }
+    assert!(!done.load(std::sync::atomic::Ordering::SeqCst), "200 batches ran while the stuck call was still stuck");
+    let (out, errors) = handle.join().unwrap();
+    assert_eq!(out, [Value::Null]);
+    assert!(errors.errors[0].1.contains("timed out: the call exceeded its 3000 ms deadline"), "{:?}", errors.errors);
+}
