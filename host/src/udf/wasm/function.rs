@@ -523,18 +523,16 @@ impl Run<'_> {
             Target::Core(export) => return self.core_rows(export, args, rows, base, errors),
             Target::Component(name) => match self.component_call(name, args, rows) {
                 Ok(Ok((array, row_errors))) => {
-                    let mut failed = vec![false; 0];
+                    if row_errors.is_empty() {
+                        return array;
+                    }
+                    // Failed rows are NULL whatever the result column holds.
+                    let mut failed = vec![false; rows];
                     for (row, message) in row_errors {
                         if row < rows {
-                            if failed.is_empty() {
-                                failed = vec![false; rows];
-                            }
                             failed[row] = true;
                             errors.push((base + row, cut(message)));
                         }
-                    }
-                    if failed.is_empty() {
-                        return array;
                     }
                     return match arrow_select::nullif::nullif(array.as_ref(), &BooleanArray::from(failed)) {
                         Ok(a) => a,
@@ -629,7 +627,8 @@ impl Run<'_> {
             Ok(Err(e)) => return Ok(Err(format!("call failed: {}", cut(call_error(e))))),
             Err(e) => return Err(classify(&e, store)),
         };
-        let array = match lift(&output.columns, &returns, rows) {
+        let mut output = output;
+        let array = match lift(&mut output.columns, &returns, rows) {
             Ok(a) => a,
             Err(e) => return Ok(Err(format!("returned an invalid result: {e}"))),
         };

@@ -15,22 +15,28 @@ use wasp_sql::DataType;
 use super::bindings::Column;
 use crate::columnar::to_arrow;
 
-/// The array of type `ty` and `rows` rows in `columns[0]` (and its children).
-pub fn lift(columns: &[Column], ty: &DataType, rows: usize) -> Result<ArrayRef, String> {
+/// The array of type `ty` and `rows` rows in `columns[0]` (and its children). The
+/// columns' buffers become the array's buffers without another copy (moved out of
+/// `columns`; a buffer a guest names twice is empty the second time, and refused).
+pub fn lift(columns: &mut [Column], ty: &DataType, rows: usize) -> Result<ArrayRef, String> {
     let data = column(columns, 0, &to_arrow(ty), Some(rows))?;
     Ok(make_array(data))
 }
 
-fn column(columns: &[Column], at: usize, ty: &ArrowType, want_len: Option<usize>) -> Result<ArrayData, String> {
-    let col = columns.get(at).ok_or_else(|| format!("column {at} is missing"))?;
+fn column(columns: &mut [Column], at: usize, ty: &ArrowType, want_len: Option<usize>) -> Result<ArrayData, String> {
+    let col = columns.get_mut(at).ok_or_else(|| format!("column {at} is missing"))?;
     let len = col.len as usize;
+    let validity = col.validity.take();
+    let values = std::mem::take(&mut col.values);
+    let offsets_bytes = col.offsets.take();
+    let children = std::mem::take(&mut col.children);
     if let Some(want) = want_len {
         if len != want {
             return Err(format!("column {at} has {len} rows, expected {want}"));
         }
     }
-    let child = |i: usize, ty: &ArrowType, len: Option<usize>| -> Result<ArrayData, String> {
-        let &index = col.children.get(i).ok_or_else(|| format!("column {at} lacks child column {i}"))?;
+    let mut child = |i: usize, ty: &ArrowType, len: Option<usize>| -> Result<ArrayData, String> {
+        let &index = children.get(i).ok_or_else(|| format!("column {at} lacks child column {i}"))?;
         let index = index as usize;
         if index <= at {
             return Err(format!("column {at} names child column {index}, which is not after it"));
@@ -38,32 +44,34 @@ fn column(columns: &[Column], at: usize, ty: &ArrowType, want_len: Option<usize>
         column(columns, index, ty, len)
     };
     let mut b = ArrayData::builder(ty.clone()).len(len).align_buffers(true);
-    if let Some(v) = &col.validity {
+    if let Some(v) = validity {
         b = b.null_bit_buffer(Some(bitmap(v, len, at, "validity")?));
     }
-    let fixed = |width: usize| -> Result<Buffer, String> {
+    let fixed = |values: Vec<u8>, width: usize| -> Result<Buffer, String> {
         let need = len * width;
-        if col.values.len() < need {
-            return Err(format!("column {at} has {} value bytes for {len} rows of {width} bytes", col.values.len()));
+        if values.len() < need {
+            return Err(format!("column {at} has {} value bytes for {len} rows of {width} bytes", values.len()));
         }
-        Ok(Buffer::from(&col.values[..need]))
+        Ok(Buffer::from_vec(values).slice_with_length(0, need))
     };
-    let offsets = || -> Result<Buffer, String> {
-        let o = col.offsets.as_ref().ok_or_else(|| format!("column {at} has no offsets"))?;
+    let offsets = |o: Option<Vec<u8>>| -> Result<Buffer, String> {
+        let o = o.ok_or_else(|| format!("column {at} has no offsets"))?;
         if o.len() != (len + 1) * 4 {
             return Err(format!("column {at} has {} offset bytes, {len} rows need {}", o.len(), (len + 1) * 4));
         }
-        Ok(Buffer::from(o.as_slice()))
+        Ok(Buffer::from_vec(o))
     };
     b = match ty {
-        ArrowType::Boolean => b.add_buffer(bitmap(&col.values, len, at, "values")?),
-        ArrowType::Int32 | ArrowType::Date32 | ArrowType::Time32(_) => b.add_buffer(fixed(4)?),
-        ArrowType::Int64 | ArrowType::Float64 | ArrowType::Timestamp(_, _) => b.add_buffer(fixed(8)?),
-        ArrowType::Decimal128(_, _) => b.add_buffer(fixed(16)?),
-        ArrowType::Utf8 | ArrowType::Binary => b.add_buffer(offsets()?).add_buffer(Buffer::from(col.values.as_slice())),
+        ArrowType::Boolean => b.add_buffer(bitmap(values, len, at, "values")?),
+        ArrowType::Int32 | ArrowType::Date32 | ArrowType::Time32(_) => b.add_buffer(fixed(values, 4)?),
+        ArrowType::Int64 | ArrowType::Float64 | ArrowType::Timestamp(_, _) => b.add_buffer(fixed(values, 8)?),
+        ArrowType::Decimal128(_, _) => b.add_buffer(fixed(values, 16)?),
+        ArrowType::Utf8 | ArrowType::Binary => {
+            b.add_buffer(offsets(offsets_bytes)?).add_buffer(Buffer::from_vec(values))
+        }
         ArrowType::List(item) => {
             let items = child(0, item.data_type(), None)?;
-            b.add_buffer(offsets()?).add_child_data(items)
+            b.add_buffer(offsets(offsets_bytes)?).add_child_data(items)
         }
         ArrowType::Map(entries, _) => {
             let ArrowType::Struct(fields) = entries.data_type() else {
@@ -80,11 +88,11 @@ fn column(columns: &[Column], at: usize, ty: &ArrowType, want_len: Option<usize>
                 .add_child_data(values)
                 .build()
                 .map_err(|e| format!("column {at}: {e}"))?;
-            b.add_buffer(offsets()?).add_child_data(entries)
+            b.add_buffer(offsets(offsets_bytes)?).add_child_data(entries)
         }
         ArrowType::Struct(fields) => {
-            if col.children.len() != fields.len() {
-                return Err(format!("column {at} has {} fields, expected {}", col.children.len(), fields.len()));
+            if children.len() != fields.len() {
+                return Err(format!("column {at} has {} fields, expected {}", children.len(), fields.len()));
             }
             for (i, f) in fields.iter().enumerate() {
                 b = b.add_child_data(child(i, f.data_type(), Some(len))?);
@@ -97,10 +105,10 @@ fn column(columns: &[Column], at: usize, ty: &ArrowType, want_len: Option<usize>
 }
 
 /// A bitmap of at least `(len + 7) / 8` bytes.
-fn bitmap(bytes: &[u8], len: usize, at: usize, what: &str) -> Result<Buffer, String> {
+fn bitmap(bytes: Vec<u8>, len: usize, at: usize, what: &str) -> Result<Buffer, String> {
     let need = len.div_ceil(8);
     if bytes.len() < need {
         return Err(format!("column {at} has a {what} bitmap of {} bytes, {len} rows need {need}", bytes.len()));
     }
-    Ok(Buffer::from(&bytes[..need]))
+    Ok(Buffer::from_vec(bytes).slice_with_length(0, need))
 }

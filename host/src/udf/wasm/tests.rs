@@ -25,7 +25,7 @@ fn round_trip(t: &DataType, values: &[Value]) {
         let sliced = array.slice(offset, len);
         let mut columns = Vec::new();
         lower(sliced.as_ref(), &mut columns).unwrap();
-        let back = lift(&columns, t, len).unwrap_or_else(|e| panic!("{t}: {e}"));
+        let back = lift(&mut columns, t, len).unwrap_or_else(|e| panic!("{t}: {e}"));
         assert_eq!(values_of(back.as_ref()), values_of(sliced.as_ref()), "{t} at {offset}+{len}");
         assert_eq!(back.data_type(), sliced.data_type());
     }
@@ -113,25 +113,25 @@ fn column(len: u32, values: &[u8], offsets: Option<&[i32]>) -> Column {
 #[test]
 fn malformed_guest_columns_are_refused() {
     // Too few value bytes.
-    assert!(lift(&[column(2, &[0; 7], None)], &DataType::BigInt, 1).unwrap_err().contains("expected 1"));
-    assert!(lift(&[column(2, &[0; 8], None)], &DataType::Int, 2).is_ok());
-    assert!(lift(&[column(3, &[0; 7], None)], &DataType::Int, 3).unwrap_err().contains("value bytes"));
+    assert!(lift(&mut [column(2, &[0; 7], None)], &DataType::BigInt, 1).unwrap_err().contains("expected 1"));
+    assert!(lift(&mut [column(2, &[0; 8], None)], &DataType::Int, 2).is_ok());
+    assert!(lift(&mut [column(3, &[0; 7], None)], &DataType::Int, 3).unwrap_err().contains("value bytes"));
     // Offsets out of bounds, decreasing, missing, or not UTF-8.
-    assert!(lift(&[column(1, b"ab", Some(&[0, 5]))], &DataType::String, 1).is_err());
-    assert!(lift(&[column(2, b"ab", Some(&[0, 2, 1]))], &DataType::String, 2).is_err());
-    assert!(lift(&[column(1, b"ab", None)], &DataType::String, 1).unwrap_err().contains("no offsets"));
-    assert!(lift(&[column(1, &[0xff, 0xfe], Some(&[0, 2]))], &DataType::String, 1).is_err());
-    assert!(lift(&[column(1, &[0xff], Some(&[0, 1]))], &DataType::Bytes, 1).is_ok());
+    assert!(lift(&mut [column(1, b"ab", Some(&[0, 5]))], &DataType::String, 1).is_err());
+    assert!(lift(&mut [column(2, b"ab", Some(&[0, 2, 1]))], &DataType::String, 2).is_err());
+    assert!(lift(&mut [column(1, b"ab", None)], &DataType::String, 1).unwrap_err().contains("no offsets"));
+    assert!(lift(&mut [column(1, &[0xff, 0xfe], Some(&[0, 2]))], &DataType::String, 1).is_err());
+    assert!(lift(&mut [column(1, &[0xff], Some(&[0, 1]))], &DataType::Bytes, 1).is_ok());
     // A short validity bitmap; a child that points backwards or is missing.
     let mut c = column(9, &[0; 36], None);
     c.validity = Some(vec![0xff]);
-    assert!(lift(&[c], &DataType::Int, 9).unwrap_err().contains("bitmap"));
+    assert!(lift(&mut [c], &DataType::Int, 9).unwrap_err().contains("bitmap"));
     let mut list = column(1, &[], Some(&[0, 1]));
     list.children = vec![0];
-    assert!(lift(&[list.clone()], &DataType::Array(Box::new(DataType::Int)), 1).unwrap_err().contains("not after"));
+    assert!(lift(&mut [list.clone()], &DataType::Array(Box::new(DataType::Int)), 1).unwrap_err().contains("not after"));
     list.children = vec![7];
-    assert!(lift(&[list], &DataType::Array(Box::new(DataType::Int)), 1).unwrap_err().contains("missing"));
-    assert!(lift(&[], &DataType::Int, 0).is_err());
+    assert!(lift(&mut [list], &DataType::Array(Box::new(DataType::Int)), 1).unwrap_err().contains("missing"));
+    assert!(lift(&mut [], &DataType::Int, 0).is_err());
 }
 
 /// Calls `f` over `args` as the engine does: bound once, one call per batch.
