@@ -381,3 +381,63 @@ fn a_stuck_function_does_not_hold_up_another_query() {
     assert_eq!(out, [Value::Null]);
     assert!(errors.errors[0].1.contains("timed out: the call exceeded its 3000 ms deadline"), "{:?}", errors.errors);
 }
+
+/// A few values of `t` with a NULL among them (NULLs only for nested types).
+fn samples(t: &DataType) -> Vec<Value> {
+    let v = match t {
+        DataType::Boolean => Value::Boolean(true),
+        DataType::Int => Value::Int(7),
+        DataType::BigInt => Value::BigInt(-7),
+        DataType::Double => Value::Double(51.5),
+        DataType::Decimal { scale, .. } => Value::Decimal(Decimal { unscaled: 12345, scale: *scale }),
+        DataType::String => s("someone@example.com"),
+        DataType::Bytes => Value::Bytes(Arc::from(&b"\x00wasp"[..])),
+        DataType::Timestamp => Value::Timestamp(1_700_000_000_000),
+        DataType::Date => Value::Date(19_000),
+        DataType::Time => Value::Time(3_600_000),
+        _ => Value::Null,
+    };
+    vec![v.clone(), Value::Null, v]
+}
+
+/// Every guest the guest build produced (well-behaved or not) either loads or is
+/// refused with a reason, and every function a component describes can be called on
+/// a small batch without taking the host down.
+#[test]
+fn every_built_guest_is_loaded_or_refused_and_contained() {
+    let Ok(entries) = std::fs::read_dir(udfs_dir()) else { return };
+    let limits = Limits { memory_bytes: 16 << 20, timeout: Duration::from_millis(200) };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("wasm") {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let module = match WasmModule::load(&bytes, limits) {
+            Ok(_) if path.to_string_lossy().contains("forbidden_import") => {
+                panic!("{} was accepted", path.display())
+            }
+            Ok(m) => m,
+            Err(reason) => {
+                eprintln!("{}: refused: {reason}", path.display());
+                assert!(!reason.is_empty());
+                let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+                if file.starts_with("forbidden_import") {
+                    assert!(reason.contains("imports "), "{reason}");
+                }
+                continue;
+            }
+        };
+        if module.language == Language::Core {
+            continue;
+        }
+        let Ok(functions) = resolve(&module, "any", None, None, limits) else { continue };
+        for (name, r) in functions {
+            let types: Vec<DataType> = r.params.iter().map(|(_, t)| t.clone()).collect();
+            let args: Vec<Operand> = types.iter().map(|t| Operand::Array(array_of(t, &samples(t)))).collect();
+            let f = WasmFunction::new(&name, &name, r);
+            let (out, errors) = call(&f, args, 3, &types);
+            eprintln!("{}: {name}: {:?}, errors {:?}", path.display(), values_of(out.as_ref()), errors.errors);
+        }
+    }
+}
