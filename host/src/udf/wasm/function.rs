@@ -36,9 +36,10 @@ use crate::udf::{ScalarArgs, ScalarUdf, UdfError};
 /// A row error message is cut to this many bytes.
 const MAX_MESSAGE: usize = 1024;
 
-/// After this many timeouts in one batch the remaining failing rows are not split
-/// further: each split would wait a whole deadline again.
-const MAX_TIMEOUTS_PER_BATCH: u32 = 3;
+/// Timeouts one batch may spend beyond what finding one looping row by bisection
+/// takes (log2 of the rows, plus one); after that the remaining failing parts are not
+/// split further, as each split waits a whole deadline again.
+const SPARE_TIMEOUTS_PER_BATCH: u32 = 2;
 
 /// One SQL function resolved against a module: what to call and its signature.
 #[derive(Debug, Clone)]
@@ -454,7 +455,9 @@ impl ScalarUdf for Bound {
         let resolved = state.resolved.clone();
         let rows = args.rows;
         let operands = cast_operands(&resolved, args.args, &self.name)?;
-        let mut run = Run { state: &mut state, resolved: &resolved, stats: &self.slot.stats, timeouts: 0 };
+        let max_timeouts = (usize::BITS - rows.leading_zeros()) + SPARE_TIMEOUTS_PER_BATCH;
+        let mut run =
+            Run { state: &mut state, resolved: &resolved, stats: &self.slot.stats, timeouts: 0, max_timeouts };
         let mut errors = Vec::new();
         let out = if rows == 0 {
             new_null_array(&to_arrow(&resolved.returns), 0)
@@ -513,6 +516,7 @@ struct Run<'a> {
     resolved: &'a Resolved,
     stats: &'a FunctionStats,
     timeouts: u32,
+    max_timeouts: u32,
 }
 
 impl Run<'_> {
@@ -548,7 +552,7 @@ impl Run<'_> {
         };
         self.state.instance = None;
         self.count(&failure);
-        if rows == 1 || self.timeouts >= MAX_TIMEOUTS_PER_BATCH {
+        if rows == 1 || self.timeouts >= self.max_timeouts {
             let message = failure.message(&self.resolved.limits);
             errors.extend((0..rows).map(|r| (base + r, message.clone())));
             return null();

@@ -441,3 +441,73 @@ fn every_built_guest_is_loaded_or_refused_and_contained() {
         }
     }
 }
+
+fn component_function(file: &str, limits: Limits) -> Option<WasmFunction> {
+    let bytes = guest(file)?;
+    let module = WasmModule::load(&bytes, limits).unwrap();
+    let (name, r) = resolve(&module, "any", None, None, limits).unwrap().remove(0);
+    Some(WasmFunction::new(&name, &name, r))
+}
+
+fn strs(v: &[&str]) -> Operand {
+    Operand::Array(Arc::new(arrow_array::StringArray::from(v.to_vec())))
+}
+
+/// The misbehaving components of `udfs/misbehave`: a loop, a memory bomb and a panic
+/// on one row each cost only that row; the instance is replaced and the rest computed.
+#[test]
+fn misbehaving_components_lose_only_their_rows() {
+    let limits = Limits { memory_bytes: 32 << 20, timeout: Duration::from_millis(300) };
+    for (file, trigger, failure) in [
+        ("spin-rust.wasm", "spin", "timed out"),
+        ("bomb-rust.wasm", "bomb", "out of memory: memory limit of 32 MiB exceeded"),
+        ("trap-rust.wasm", "trap", "trapped: "),
+    ] {
+        let Some(f) = component_function(file, limits) else { continue };
+        let rows = ["a", "b", trigger, "c", "d", "e", "f", "g"];
+        let (out, errors) = call(&f, vec![strs(&rows)], rows.len(), &[DataType::String]);
+        let want: Vec<Value> = rows.iter().map(|r| if *r == trigger { Value::Null } else { s(r) }).collect();
+        assert_eq!(values_of(out.as_ref()), want, "{file}");
+        assert_eq!(errors.errors.len(), 1, "{file}: {:?}", errors.errors);
+        assert_eq!(errors.errors[0].0, 2, "{file}");
+        assert!(errors.errors[0].1.contains(failure), "{file}: {:?}", errors.errors);
+    }
+    // Deep recursion overflows a stack (the guest's shadow stack in linear memory, or
+    // the wasm stack): a trap, not a crash.
+    if let Some(f) = component_function("recurse-rust.wasm", limits) {
+        let depths = Operand::Array(Arc::new(arrow_array::Int64Array::from(vec![3, 10_000_000, 4])));
+        let (out, errors) = call(&f, vec![depths], 3, &[DataType::BigInt]);
+        assert_eq!(values_of(out.as_ref()), [Value::BigInt(6), Value::Null, Value::BigInt(10)]);
+        assert_eq!(errors.errors.len(), 1, "{:?}", errors.errors);
+        assert_eq!(errors.errors[0].0, 1);
+        assert!(errors.errors[0].1.starts_with("trapped: "), "{:?}", errors.errors);
+    }
+}
+
+/// `huge-rust`: results that do not fit the batch are refused before they become
+/// Arrow arrays; the whole batch is NULL with the reason, and nothing panics.
+#[test]
+fn invalid_component_results_are_refused() {
+    let Some(f) = component_function("huge-rust.wasm", Limits::default()) else { return };
+    for (trigger, reason) in [
+        ("rows", "returned an invalid result: column 0 has"),
+        ("offsets", "returned an invalid result"),
+        ("short", "returned an invalid result: column 0 has 4 offset bytes"),
+        ("columns", "returned an invalid result: column 0 is missing"),
+        ("bytes", ""),
+    ] {
+        let (out, errors) = call(&f, vec![strs(&[trigger, "x"])], 2, &[DataType::String]);
+        assert_eq!(out.len(), 2, "{trigger}");
+        if trigger == "bytes" {
+            // 32 MiB per row is a valid, if large, result.
+            continue;
+        }
+        assert_eq!(values_of(out.as_ref()), [Value::Null, Value::Null], "{trigger}");
+        assert_eq!(errors.errors.len(), 2, "{trigger}: {:?}", errors.errors);
+        assert!(errors.errors[0].1.contains(reason), "{trigger}: {:?}", errors.errors);
+    }
+    // A row error for a row the batch does not have is ignored; the rows are kept.
+    let (out, errors) = call(&f, vec![strs(&["errors", "x"])], 2, &[DataType::String]);
+    assert_eq!(values_of(out.as_ref()), [s("errors"), s("x")]);
+    assert!(errors.is_empty());
+}
