@@ -511,3 +511,50 @@ fn invalid_component_results_are_refused() {
     assert_eq!(values_of(out.as_ref()), [s("errors"), s("x")]);
     assert!(errors.is_empty());
 }
+
+fn built_core(file: &str, name: &str, decl: Declared, limits: Limits) -> Option<WasmFunction> {
+    let bytes = guest(file)?;
+    let module = WasmModule::load(&bytes, limits).unwrap();
+    let (sql, r) = resolve(&module, name, Some(&decl), None, limits).unwrap().remove(0);
+    Some(WasmFunction::new(&sql, &sql, r))
+}
+
+/// The core modules of the guest build: `geo_distance-wat` computes, the misbehaving
+/// ones lose only their rows.
+#[test]
+fn the_built_core_modules() {
+    let decl = Declared {
+        params: ["LAT1", "LON1", "LAT2", "LON2"].iter().map(|n| (n.to_string(), DataType::Double)).collect(),
+        returns: DataType::Double,
+    };
+    if let Some(f) = built_core("geo_distance-wat.wasm", "GEO_DISTANCE", decl, Limits::default()) {
+        let c = |v| Operand::Scalar(scalar_of(&DataType::Double, &Value::Double(v)));
+        let types = vec![DataType::Double; 4];
+        let (out, _) = call(&f, vec![c(51.5074), c(-0.1278), c(48.8566), c(2.3522)], 1, &types);
+        let Value::Double(km) = values_of(out.as_ref())[0] else { panic!("{out:?}") };
+        assert!((343.0..345.0).contains(&km), "London to Paris: {km} km");
+    }
+    let limits = Limits { memory_bytes: 1 << 20, timeout: Duration::from_millis(100) };
+    for (file, name, failure) in [
+        ("spin-wat.wasm", "spin", "timed out"),
+        ("trap-wat.wasm", "trap", "trapped: wasm trap: wasm `unreachable` instruction executed"),
+    ] {
+        let Some(f) = built_core(file, name, unary(DataType::Int, DataType::Int), limits) else { continue };
+        let (out, errors) = call(&f, vec![ints(&[Some(1), Some(-1), Some(3)])], 3, &[DataType::Int]);
+        assert_eq!(values_of(out.as_ref()), [Value::Int(1), Value::Null, Value::Int(3)], "{file}");
+        assert_eq!(errors.errors.len(), 1, "{file}");
+        assert!(errors.errors[0].1.contains(failure), "{file}: {:?}", errors.errors);
+    }
+    if let Some(f) = built_core("bomb-wat.wasm", "bomb", unary(DataType::Int, DataType::Int), limits) {
+        let (out, errors) = call(&f, vec![ints(&[Some(1)])], 1, &[DataType::Int]);
+        assert_eq!(values_of(out.as_ref()), [Value::Null]);
+        assert!(errors.errors[0].1.contains("out of memory: memory limit of 1 MiB exceeded"), "{:?}", errors.errors);
+    }
+    let decl = unary(DataType::BigInt, DataType::BigInt);
+    if let Some(f) = built_core("recurse-wat.wasm", "recurse", decl, limits) {
+        let depths = Operand::Array(Arc::new(arrow_array::Int64Array::from(vec![4, 100_000_000])));
+        let (out, errors) = call(&f, vec![depths], 2, &[DataType::BigInt]);
+        assert_eq!(values_of(out.as_ref()), [Value::BigInt(10), Value::Null]);
+        assert!(errors.errors[0].1.contains("call stack exhausted"), "{:?}", errors.errors);
+    }
+}
