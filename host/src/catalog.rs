@@ -59,11 +59,25 @@ pub struct QueryDef {
     pub offset_reset: String,
 }
 
-/// Sources and queries by name.
+/// A `CREATE FUNCTION ... AS WASM`: the SQL functions it registered and its module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionEntry {
+    /// The upper-case name the statement gave.
+    pub name: String,
+    /// The SQL functions it registered (just `name` with a declared signature).
+    pub names: Vec<String>,
+    /// The module's SHA-256, lower-case hex; the bytes are in the data directory.
+    pub digest: String,
+    /// The statement as the command log keeps it.
+    pub statement: String,
+}
+
+/// Sources, queries and WebAssembly functions by name.
 #[derive(Debug, Default, Clone)]
 pub struct Catalog {
     pub sources: BTreeMap<String, SourceDef>,
     pub queries: BTreeMap<String, QueryDef>,
+    pub functions: BTreeMap<String, FunctionEntry>,
 }
 
 impl Catalog {

@@ -7,6 +7,7 @@
 //! data_dir = "/var/lib/wasp"
 //! service_id = "default_"
 //! batch_size = 1000
+//! functions_dir = "/srv/udfs"          # where CREATE FUNCTION ... FROM 'file://...' may read
 //!
 //! [kafka]                              # passed to librdkafka as is
 //! "security.protocol" = "SASL_SSL"
@@ -17,7 +18,7 @@
 //! ```
 //!
 //! Environment: `WASP_LISTEN`, `WASP_BOOTSTRAP_SERVERS`, `WASP_EMBEDDED_KAFKA`,
-//! `WASP_DATA_DIR`, `WASP_SERVICE_ID`, `WASP_BATCH_SIZE`, and `WASP_KAFKA_<NAME>` for any
+//! `WASP_DATA_DIR`, `WASP_SERVICE_ID`, `WASP_BATCH_SIZE`, `WASP_FUNCTIONS_DIR`, and `WASP_KAFKA_<NAME>` for any
 //! librdkafka property (`WASP_KAFKA_SASL_USERNAME` sets `sasl.username`).
 
 use std::collections::BTreeMap;
@@ -36,6 +37,7 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub service_id: Option<String>,
     pub batch_size: Option<usize>,
+    pub functions_dir: Option<PathBuf>,
     pub kafka: BTreeMap<String, String>,
     pub properties: BTreeMap<String, String>,
 }
@@ -49,6 +51,7 @@ pub struct Overrides {
     pub embedded_kafka: bool,
     pub data_dir: Option<PathBuf>,
     pub service_id: Option<String>,
+    pub functions_dir: Option<PathBuf>,
     /// `name=value` librdkafka properties.
     pub kafka: Vec<String>,
     /// `name=value` query defaults.
@@ -71,6 +74,9 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub service_id: String,
     pub batch_size: usize,
+    /// The directory `file://` modules of `CREATE FUNCTION` must lie in; `None`
+    /// refuses `file://`.
+    pub functions_dir: Option<PathBuf>,
     pub kafka_properties: BTreeMap<String, String>,
     pub properties: BTreeMap<String, String>,
 }
@@ -124,6 +130,11 @@ impl ServerConfig {
             Some(b) => b.parse().map_err(|_| format!("WASP_BATCH_SIZE '{b}' is not a number"))?,
             None => file.batch_size.unwrap_or(1000),
         };
+        let functions_dir = flags
+            .functions_dir
+            .clone()
+            .or_else(|| env.get("WASP_FUNCTIONS_DIR").map(PathBuf::from))
+            .or(file.functions_dir);
         let mut kafka_properties = file.kafka;
         for (k, v) in env {
             if let Some(name) = k.strip_prefix("WASP_KAFKA_") {
@@ -140,7 +151,16 @@ impl ServerConfig {
                 kafka_properties.insert(key["kafka.".len()..].to_owned(), v);
             }
         }
-        Ok(ServerConfig { listen, kafka, data_dir, service_id, batch_size, kafka_properties, properties })
+        Ok(ServerConfig {
+            listen,
+            kafka,
+            data_dir,
+            service_id,
+            batch_size,
+            functions_dir,
+            kafka_properties,
+            properties,
+        })
     }
 }
 

@@ -68,6 +68,9 @@ struct ServerArgs {
     /// Instances with the same service id share work [default: default_].
     #[arg(long, value_name = "ID")]
     service_id: Option<String>,
+    /// The directory `CREATE FUNCTION ... FROM 'file://...'` may read modules from.
+    #[arg(long, value_name = "DIR")]
+    functions_dir: Option<PathBuf>,
     /// A librdkafka property, e.g. -k security.protocol=SASL_SSL (repeatable).
     #[arg(long = "kafka", short = 'k', value_name = "NAME=VALUE")]
     kafka: Vec<String>,
@@ -145,6 +148,7 @@ async fn server(args: ServerArgs) -> anyhow::Result<()> {
         embedded_kafka: args.embedded_kafka,
         data_dir: args.data_dir,
         service_id: args.service_id,
+        functions_dir: args.functions_dir,
         kafka: args.kafka,
         properties: args.properties,
     };
@@ -170,6 +174,7 @@ async fn server(args: ServerArgs) -> anyhow::Result<()> {
         data_dir: Some(config.data_dir.clone()),
         properties: config.properties.clone(),
         batch_size: config.batch_size,
+        functions_dir: config.functions_dir.clone(),
         ..EngineConfig::default()
     };
     let engine = tokio::task::spawn_blocking(move || Engine::open(engine_config, Arc::new(broker)))

@@ -42,6 +42,39 @@ pub enum Statement {
     Print { topic: String, from_beginning: bool, interval: Option<u64>, limit: Option<u64> },
     /// `RUN SCRIPT 'path'`
     RunScript { path: String },
+    /// `CREATE [OR REPLACE] FUNCTION name [(p TYPE, ...) RETURNS TYPE] AS WASM FROM
+    /// {'file://...' | 'http://...' | 'sha256:...' | BASE64 '...'} [WITH (...)]`
+    CreateFunction(CreateFunction),
+    /// `DROP FUNCTION [IF EXISTS] name`
+    DropFunction { if_exists: bool, name: String },
+}
+
+/// `CREATE FUNCTION name(...) RETURNS t AS WASM FROM ...`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateFunction {
+    pub or_replace: bool,
+    pub name: String,
+    /// The declared signature; `None` takes what the module describes.
+    pub signature: Option<FunctionSignature>,
+    pub source: ModuleSource,
+    pub with: Properties,
+}
+
+/// `(p1 TYPE, ...) RETURNS TYPE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionSignature {
+    pub params: Vec<(String, DataType)>,
+    pub returns: DataType,
+}
+
+/// Where a function's module comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModuleSource {
+    /// `'file:///path'`, `'http://host/path'`, or `'sha256:<hex>'` (a module the
+    /// server already stores).
+    Url(String),
+    /// `BASE64 '...'`: the module's bytes inline.
+    Base64(String),
 }
 
 /// What `EXPLAIN` explains.
@@ -670,6 +703,30 @@ impl fmt::Display for Statement {
                 Ok(())
             }
             Statement::RunScript { path } => write!(f, "RUN SCRIPT {}", quote_str(path)),
+            Statement::CreateFunction(c) => {
+                write!(f, "CREATE {}FUNCTION {}", if c.or_replace { "OR REPLACE " } else { "" }, Ident(&c.name))?;
+                if let Some(sig) = &c.signature {
+                    f.write_str("(")?;
+                    for (i, (n, t)) in sig.params.iter().enumerate() {
+                        if i > 0 {
+                            f.write_str(", ")?;
+                        }
+                        write!(f, "{} {t}", Ident(n))?;
+                    }
+                    write!(f, ") RETURNS {}", sig.returns)?;
+                }
+                match &c.source {
+                    ModuleSource::Url(u) => write!(f, " AS WASM FROM {}", quote_str(u))?,
+                    ModuleSource::Base64(b) => write!(f, " AS WASM FROM BASE64 {}", quote_str(b))?,
+                }
+                if !c.with.is_empty() {
+                    write!(f, " {}", c.with)?;
+                }
+                Ok(())
+            }
+            Statement::DropFunction { if_exists, name } => {
+                write!(f, "DROP FUNCTION {}{}", if *if_exists { "IF EXISTS " } else { "" }, Ident(name))
+            }
         }
     }
 }

@@ -375,6 +375,9 @@ impl Parser {
     fn parse_create(&mut self) -> Result<Statement, SqlError> {
         self.expect_keyword("CREATE")?;
         let or_replace = self.consume_keywords(&["OR", "REPLACE"]);
+        if self.consume_keyword("FUNCTION") {
+            return self.parse_create_function(or_replace);
+        }
         self.consume_keyword("SOURCE");
         let kind = self.parse_source_kind()?;
         let if_not_exists = self.consume_keywords(&["IF", "NOT", "EXISTS"]);
@@ -412,6 +415,37 @@ impl Parser {
             }));
         }
         Ok(Statement::CreateSource(CreateSource { kind, or_replace, if_not_exists, name, columns, with }))
+    }
+
+    /// After `CREATE [OR REPLACE] FUNCTION`.
+    fn parse_create_function(&mut self, or_replace: bool) -> Result<Statement, SqlError> {
+        let name = self.parse_identifier("a function name")?;
+        let mut signature = None;
+        if self.consume(&Token::LParen) {
+            let mut params = Vec::new();
+            if !self.consume(&Token::RParen) {
+                loop {
+                    let p = self.parse_identifier("a parameter name")?;
+                    params.push((p, self.parse_type()?));
+                    if !self.consume(&Token::Comma) {
+                        break;
+                    }
+                }
+                self.expect(&Token::RParen, "',' or ')'")?;
+            }
+            self.expect_keyword("RETURNS")?;
+            signature = Some(FunctionSignature { params, returns: self.parse_type()? });
+        }
+        self.expect_keyword("AS")?;
+        self.expect_keyword("WASM")?;
+        self.expect_keyword("FROM")?;
+        let source = if self.consume_keyword("BASE64") {
+            ModuleSource::Base64(self.parse_string("the module as a quoted BASE64 string")?)
+        } else {
+            ModuleSource::Url(self.parse_string("a quoted 'file://...' or 'http://...' URL, or BASE64 '...'")?)
+        };
+        let with = if self.consume_keyword("WITH") { self.parse_properties()? } else { Properties::default() };
+        Ok(Statement::CreateFunction(CreateFunction { or_replace, name, signature, source, with }))
     }
 
     fn parse_properties(&mut self) -> Result<Properties, SqlError> {
@@ -526,6 +560,10 @@ impl Parser {
 
     fn parse_drop(&mut self) -> Result<Statement, SqlError> {
         self.expect_keyword("DROP")?;
+        if self.consume_keyword("FUNCTION") {
+            let if_exists = self.consume_keywords(&["IF", "EXISTS"]);
+            return Ok(Statement::DropFunction { if_exists, name: self.parse_identifier("a function name")? });
+        }
         let kind = self.parse_source_kind()?;
         let if_exists = self.consume_keywords(&["IF", "EXISTS"]);
         let name = self.parse_identifier("a stream or table name")?;
@@ -1085,6 +1123,29 @@ mod tests {
         // Positions differ after printing, so compare the printed forms.
         assert_eq!(parse_statement(&printed).unwrap().to_string(), printed);
         printed
+    }
+
+    #[test]
+    fn create_and_drop_function() {
+        let printed = round_trip(
+            "create or replace function distance(lat1 double, lon1 double) returns double as wasm from base64 'AGFzbQ==' with (export='geo', memory_limit='32MB', timeout_ms=100)",
+        );
+        assert_eq!(
+            printed,
+            "CREATE OR REPLACE FUNCTION DISTANCE(LAT1 DOUBLE, LON1 DOUBLE) RETURNS DOUBLE AS WASM FROM BASE64 'AGFzbQ==' WITH (EXPORT='geo', MEMORY_LIMIT='32MB', TIMEOUT_MS=100)"
+        );
+        let Statement::CreateFunction(c) =
+            parse_statement("CREATE FUNCTION geo AS WASM FROM 'file:///srv/geo.wasm'").unwrap()
+        else {
+            panic!("not a create function")
+        };
+        assert_eq!((c.name.as_str(), c.signature, c.or_replace), ("GEO", None, false));
+        assert_eq!(c.source, ModuleSource::Url("file:///srv/geo.wasm".into()));
+        round_trip("CREATE FUNCTION f() RETURNS INT AS WASM FROM 'sha256:00'");
+        assert_eq!(round_trip("drop function if exists f"), "DROP FUNCTION IF EXISTS F");
+        let err = parse_statement("CREATE FUNCTION f(x INT) AS WASM FROM 'x'").unwrap_err();
+        assert!(err.to_string().contains("RETURNS"), "{err}");
+        assert!(parse_statement("CREATE FUNCTION f AS WASM FROM 42").is_err());
     }
 
     #[test]

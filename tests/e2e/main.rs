@@ -32,3 +32,4 @@ mod processing_log;
 mod rest_api;
 mod restart;
 mod shell;
+mod wasm_functions;

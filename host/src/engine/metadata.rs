@@ -148,6 +148,31 @@ impl Engine {
                 self.functions.names().iter().map(String::as_str),
             ))
         })?;
+        if let Some(w) = self.wasm_function(name) {
+            let r = w.resolved();
+            let s = w.stats().snapshot();
+            let description = format!(
+                "{} [WebAssembly {}, module sha256:{}, version {}; calls {}, rows {}, errors {}, traps {}, timeouts {}, p50 {} ns, p99 {} ns per batch]",
+                f.description(),
+                r.module.language,
+                r.module.digest,
+                w.version(),
+                s.calls,
+                s.rows,
+                s.errors,
+                s.traps,
+                s.timeouts,
+                s.p50_ns,
+                s.p99_ns
+            );
+            return Ok(Outcome::FunctionDescription(FunctionDescription {
+                name: f.name().to_owned(),
+                description,
+                function_type: "SCALAR".into(),
+                path: format!("wasm:{} sha256:{}", r.module.language, r.module.digest),
+                signatures: f.signatures(),
+            }));
+        }
         Ok(Outcome::FunctionDescription(FunctionDescription {
             name: f.name().to_owned(),
             description: f.description().to_owned(),

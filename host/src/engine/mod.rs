@@ -8,6 +8,7 @@
 //! from the offsets it committed.
 
 mod ddl;
+mod functions;
 mod insert;
 mod metadata;
 mod transient;
@@ -64,6 +65,9 @@ pub struct EngineConfig {
     /// Rows per batch.
     pub batch_size: usize,
     pub processing_log_topic: String,
+    /// The directory `CREATE FUNCTION ... FROM 'file://...'` may read; `None`
+    /// refuses `file://` modules.
+    pub functions_dir: Option<PathBuf>,
 }
 
 impl Default for EngineConfig {
@@ -74,6 +78,7 @@ impl Default for EngineConfig {
             properties: BTreeMap::new(),
             batch_size: 1000,
             processing_log_topic: "wasp_processing_log".into(),
+            functions_dir: None,
         }
     }
 }
@@ -98,6 +103,8 @@ pub struct Engine {
     config: EngineConfig,
     broker: Arc<dyn Broker>,
     functions: Arc<FunctionRegistry>,
+    /// The WebAssembly functions of `functions`, by upper-case name.
+    wasm: Mutex<BTreeMap<String, Arc<crate::udf::wasm::WasmFunction>>>,
     log: Arc<ProcessingLog>,
     state: Mutex<State>,
     commands: Option<sled::Tree>,
@@ -154,6 +161,7 @@ impl Engine {
             config,
             broker,
             functions: Arc::new(FunctionRegistry::with_builtins()),
+            wasm: Mutex::new(BTreeMap::new()),
             log,
             state: Mutex::new(State::default()),
             commands,
@@ -308,6 +316,21 @@ impl Engine {
                     (outcome, false) => Ok(vec![outcome]),
                 }
             }
+            Statement::CreateFunction(c) => {
+                let (outcome, logged) = self.create_function(c, mode)?;
+                let seq = if mode == Mode::Live { self.append_command(&logged, props)? } else { 0 };
+                Ok(vec![match outcome {
+                    Outcome::Status(mut s) => {
+                        s.sequence_number = seq;
+                        Outcome::Status(s)
+                    }
+                    other => other,
+                }])
+            }
+            Statement::DropFunction { if_exists, name } => match self.drop_function(*if_exists, name, mode)? {
+                (outcome, true) => persist(outcome, props),
+                (outcome, false) => Ok(vec![outcome]),
+            },
             Statement::Terminate { query_id } => {
                 let outcome = self.terminate(query_id.as_deref())?;
                 persist(outcome, props)

@@ -244,6 +244,8 @@ fn compile_node(expr: &BoundExpr, registry: &FunctionRegistry) -> Result<Node, U
         }
         BoundExpr::Function { name, args, data_type } => {
             let udf = registry.get(name).ok_or_else(|| UnknownFunction(name.clone()))?;
+            // Each compiled expression (so each query) binds its own instance.
+            let udf = udf.bind().unwrap_or(udf);
             Node::Function {
                 udf,
                 args: all(args)?,

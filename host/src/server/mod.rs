@@ -72,9 +72,14 @@ pub fn router(engine: Arc<dyn KsqlEngine>) -> Router {
     routes(AppState::new(engine))
 }
 
+/// The largest `/ksql` request: room for a `CREATE FUNCTION ... FROM BASE64` of a
+/// module just over the engine's 100 MiB limit, so such a request is answered with the
+/// engine's 400 and its reason rather than a bare 413.
+const KSQL_BODY_LIMIT: usize = 160 << 20;
+
 fn routes(state: AppState) -> Router {
     Router::new()
-        .route("/ksql", post(ksql::handle))
+        .route("/ksql", post(ksql::handle).layer(axum::extract::DefaultBodyLimit::max(KSQL_BODY_LIMIT)))
         .route("/query", post(query::handle))
         .route("/query-stream", post(query_stream::handle))
         .route("/close-query", post(query_stream::close))

@@ -5,6 +5,7 @@
 //! called once per batch with one Arrow column (or constant) per argument.
 
 pub mod builtins;
+pub mod wasm;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -100,6 +101,13 @@ pub trait ScalarUdf: Send + Sync {
     /// Computes one output column, `args.rows` long, of Arrow type
     /// `to_arrow(args.return_type)`.
     fn invoke(&self, args: ScalarArgs<'_>) -> Result<ArrayRef, UdfError>;
+
+    /// A per-query instance of the function, bound once when a query compiles its
+    /// expressions and called for each of its batches; `None` (the default) shares
+    /// `self`. A WebAssembly function returns a binding that owns its guest instance.
+    fn bind(&self) -> Option<Arc<dyn ScalarUdf>> {
+        None
+    }
 }
 
 impl fmt::Debug for dyn ScalarUdf {
@@ -134,6 +142,12 @@ impl FunctionRegistry {
     pub fn register(&self, f: Arc<dyn ScalarUdf>) {
         let mut map = self.scalars.write().unwrap_or_else(|e| e.into_inner());
         map.insert(f.name().to_ascii_uppercase(), f);
+    }
+
+    /// Removes a function; queries already running keep the instance they bound.
+    pub fn remove(&self, name: &str) -> Option<Arc<dyn ScalarUdf>> {
+        let mut map = self.scalars.write().unwrap_or_else(|e| e.into_inner());
+        map.remove(&name.to_ascii_uppercase())
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<dyn ScalarUdf>> {
