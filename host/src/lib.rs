@@ -39,5 +39,6 @@ pub mod operators;
 pub mod planner;
 pub mod processing_log;
 pub mod runtime;
+pub mod scaffold;
 pub mod server;
 pub mod udf;

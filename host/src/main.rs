@@ -37,6 +37,28 @@ enum Command {
     Cli(ShellArgs),
     /// Measure query throughput against a raw Kafka passthrough.
     Bench(BenchArgs),
+    /// WebAssembly functions: scaffold a new one.
+    #[command(subcommand)]
+    Udf(UdfCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UdfCommand {
+    /// A new function project that builds as is (`./build.sh`) into NAME.wasm.
+    New {
+        /// The function's language: rust, c, python or js.
+        #[arg(long)]
+        lang: String,
+        /// The function's name: lower-case letters, digits and '_'.
+        name: String,
+        /// The folder to write [default: ./NAME].
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The guest SDK to build against [default: $WASP_GUEST_SDK, else the
+        /// guest-sdk/ of the checkout wasp was built from].
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +118,10 @@ struct BenchArgs {
     /// Only the engine measurements (c, d): no broker, no passthrough.
     #[arg(long)]
     engine_only: bool,
+    /// Only the function benchmark: built-in functions against their WebAssembly twins
+    /// in Rust, Python and JavaScript (built by scripts/build-udfs; WASP_UDFS_DIR).
+    #[arg(long, conflicts_with = "engine_only")]
+    functions: bool,
 }
 
 fn init_tracing() {
@@ -113,6 +139,26 @@ async fn main() -> anyhow::Result<()> {
             server(args).await
         }
         Some(Command::Cli(shell)) => shell_exit(wasp_host::cli::run(&shell.server, shell.options).await),
+        Some(Command::Udf(UdfCommand::New { lang, name, dir, sdk })) => {
+            let result = wasp_host::scaffold::Lang::parse(&lang).and_then(|lang| {
+                let sdk = sdk.or_else(wasp_host::scaffold::default_sdk).ok_or(
+                    "no guest SDK found: pass --sdk PATH (the guest-sdk/ folder of a wasp checkout) or set WASP_GUEST_SDK",
+                )?;
+                let dir = dir.unwrap_or_else(|| PathBuf::from(&name));
+                wasp_host::scaffold::new_project(lang, &name, &dir, &sdk).map(|files| (lang, dir, files))
+            });
+            let (lang, dir, files) = result.map_err(|e| anyhow!("wasp udf new: {e}"))?;
+            for f in &files {
+                println!("created {}", f.display());
+            }
+            let absolute = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+            println!("\nbuild it:   cd {} && ./build.sh", dir.display());
+            println!(
+                "deploy it:  CREATE FUNCTION {name} AS WASM FROM 'file://{}/{name}.wasm';  -- {lang}",
+                absolute.display()
+            );
+            Ok(())
+        }
         Some(Command::Bench(args)) => {
             init_tracing();
             let options = wasp_host::bench::BenchOptions {
@@ -121,6 +167,7 @@ async fn main() -> anyhow::Result<()> {
                 partitions: args.partitions,
                 query: args.query,
                 engine_only: args.engine_only,
+                functions: args.functions,
             };
             tokio::task::spawn_blocking(move || wasp_host::bench::run(&options))
                 .await?

@@ -32,4 +32,5 @@ mod processing_log;
 mod rest_api;
 mod restart;
 mod shell;
+mod udf_new;
 mod wasm_functions;

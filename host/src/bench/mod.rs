@@ -14,8 +14,11 @@
 //! 4. (c) The same query with no broker at all: records replayed from memory, output
 //!    encoded and discarded, so only the engine's cost counts (one core); then the same
 //!    on the in-memory broker of the golden tests, which also stores every record.
+//! 5. `--functions` instead: scalar functions as built-ins and as WebAssembly
+//!    ([`functions`]).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +26,8 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+
+pub mod functions;
 
 use crate::api::RequestProperties;
 use crate::connectors::kafka::{EmbeddedKafka, KafkaBroker, KafkaConfig};
@@ -43,6 +48,8 @@ pub struct BenchOptions {
     pub query: Option<String>,
     /// Skip the broker: only the engine-only figures (c) and the stage profile (d).
     pub engine_only: bool,
+    /// Only the function benchmark (f, g).
+    pub functions: bool,
 }
 
 /// The measured figures.
@@ -256,6 +263,17 @@ fn cpu_time() -> Option<Duration> {
 /// Runs the benchmark and prints its figures.
 pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
     let n = options.records;
+    if options.functions {
+        functions::run(n.min(65_536))?;
+        return Ok(BenchReport {
+            records: n,
+            record_bytes: 0,
+            passthrough_rps: 0.0,
+            query_rps: 0.0,
+            query_output: 0,
+            engine_only_rps: 0.0,
+        });
+    }
     if options.engine_only {
         let query = options.query.clone().unwrap_or_else(|| QUERY.to_owned());
         let engine_only_rps = engine_only(&query, n)?;
@@ -340,20 +358,7 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
 /// profile. Returns the rows/s per core of the first.
 fn engine_only(query: &str, n: usize) -> Result<f64, String> {
     println!("(c) the same query, engine only (records replayed from memory, output encoded and discarded, one core)");
-    let replay = ReplayBroker::new(n);
-    let engine = Engine::open(EngineConfig::default(), Arc::new(replay.clone())).map_err(|e| e.to_string())?;
-    engine.execute_sync(CREATE_IN, &RequestProperties::new()).map_err(|e| e.error.to_string())?;
-    let run = run_query(&engine, query, n)?;
-    engine.shutdown();
-    // Per core: the query runs on one thread, and the CPU time counts every thread.
-    let engine_only_rps = run.rows_per_cpu_second(n).unwrap_or_else(|| run.rows_per_second(n));
-    let sunk = replay.sunk.load(std::sync::atomic::Ordering::Relaxed);
-    println!("  {}", run.describe(n));
-    println!(
-        "  {} written, {:.0} bytes each: {engine_only_rps:.0} rows/s per core",
-        run.written,
-        sunk as f64 / run.written.max(1) as f64
-    );
+    let engine_only_rps = engine_only_with(query, n, None, &[])?;
 
     println!("    on the in-memory broker of the golden tests (it keeps every input and output record):");
     let memory = MemoryBroker::new();
@@ -370,6 +375,32 @@ fn engine_only(query: &str, n: usize) -> Result<f64, String> {
     println!("(d) stage profile of the same query, engine only, one core (ns per input row)");
     stage_profile(query, n.min(200_000))?;
     Ok(engine_only_rps)
+}
+
+/// The query on the replaying broker (see [`ReplayBroker`]) after the `setup`
+/// statements, with `functions_dir` as the engine's functions directory; prints the
+/// run and returns its rows per CPU-second.
+fn engine_only_with(query: &str, n: usize, functions_dir: Option<&Path>, setup: &[String]) -> Result<f64, String> {
+    let replay = ReplayBroker::new(n);
+    let config = EngineConfig { functions_dir: functions_dir.map(Path::to_path_buf), ..EngineConfig::default() };
+    let engine = Engine::open(config, Arc::new(replay.clone())).map_err(|e| e.to_string())?;
+    let props = RequestProperties::new();
+    engine.execute_sync(CREATE_IN, &props).map_err(|e| e.error.to_string())?;
+    for statement in setup {
+        engine.execute_sync(statement, &props).map_err(|e| format!("{statement}: {}", e.error))?;
+    }
+    let run = run_query(&engine, query, n)?;
+    engine.shutdown();
+    // Per core: the query runs on one thread, and the CPU time counts every thread.
+    let rps = run.rows_per_cpu_second(n).unwrap_or_else(|| run.rows_per_second(n));
+    let sunk = replay.sunk.load(std::sync::atomic::Ordering::Relaxed);
+    println!("  {}", run.describe(n));
+    println!(
+        "  {} written, {:.0} bytes each: {rps:.0} rows/s per core",
+        run.written,
+        sunk as f64 / run.written.max(1) as f64
+    );
+    Ok(rps)
 }
 
 /// Distinct records the replaying source cycles through: about 12 MB, what a

@@ -1,0 +1,157 @@
+//! `wasp bench --functions`: the cost of a scalar function as a built-in and as its
+//! WebAssembly twins (Rust, Python, JavaScript), in ns per row at batch sizes 64,
+//! 1,024 and 8,192, measured in one run, with the ratio to the built-in; then the
+//! benchmark query engine-only with `UCASE` swapped for its Rust twin.
+//!
+//! The twins are the guests `udfs/ucase/*` (string) and `udfs/geo-distance/*`
+//! (numeric), built by `scripts/build-udfs` into `target/udfs` (or
+//! `$WASP_UDFS_DIR`), deployed with `CREATE FUNCTION` as a user deploys them. Only
+//! the projection that calls the function is timed: the batches are decoded before.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::{engine_only_with, record, CREATE_IN, QUERY};
+use crate::api::RequestProperties;
+use crate::batch::Batch;
+use crate::connectors::memory::MemoryBroker;
+use crate::connectors::Broker;
+use crate::engine::{Engine, EngineConfig};
+use crate::operators::OpContext;
+
+/// The languages each twin is deployed in, with the suffix of its SQL name.
+const LANGUAGES: [&str; 3] = ["rust", "python", "js"];
+
+/// One function measured: the built-in call and the twin's call, `{}` standing for
+/// the twin's SQL name.
+struct Case {
+    kind: &'static str,
+    builtin: &'static str,
+    twin: &'static str,
+    /// The guest's function and file stem (`<module>-<lang>.wasm`).
+    module: &'static str,
+    signature: &'static str,
+}
+
+const CASES: [Case; 2] = [
+    Case {
+        kind: "string",
+        builtin: "UCASE(name)",
+        twin: "{}(name)",
+        module: "ucase",
+        signature: "(s VARCHAR) RETURNS VARCHAR",
+    },
+    Case {
+        kind: "numeric",
+        builtin: "GEO_DISTANCE(amount, amount, 51.5, -0.1)",
+        twin: "{}(amount, amount, 51.5, -0.1)",
+        module: "geo_distance",
+        signature: "(lat1 DOUBLE, lon1 DOUBLE, lat2 DOUBLE, lon2 DOUBLE) RETURNS DOUBLE",
+    },
+];
+
+/// Where the built guests are: `$WASP_UDFS_DIR`, else `target/udfs` of the checkout.
+pub fn udfs_dir() -> PathBuf {
+    std::env::var_os("WASP_UDFS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/udfs"))
+}
+
+/// Runs the function benchmark over `n` rows per measurement.
+pub fn run(n: usize) -> Result<(), String> {
+    let dir = udfs_dir();
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| format!("the built guests are not in {} ({e}): run scripts/build-udfs first", dir.display()))?;
+    let memory = MemoryBroker::new();
+    memory.create_topic("bench_in", 1, 1).map_err(|e| e.to_string())?;
+    let config = EngineConfig { functions_dir: Some(dir.clone()), ..EngineConfig::default() };
+    let engine = Engine::open(config, Arc::new(memory)).map_err(|e| e.to_string())?;
+    let props = RequestProperties::new();
+    engine.execute_sync(CREATE_IN, &props).map_err(|e| e.error.to_string())?;
+    for case in &CASES {
+        for lang in LANGUAGES {
+            let file = dir.join(format!("{}-{lang}.wasm", case.module));
+            let sql = format!(
+                "CREATE FUNCTION {}_{lang}{} AS WASM FROM 'file://{}' WITH (EXPORT='{}');",
+                case.module,
+                case.signature,
+                file.display(),
+                case.module
+            );
+            engine.execute_sync(&sql, &props).map_err(|e| format!("{sql}: {}", e.error))?;
+        }
+    }
+
+    let records: Vec<String> = (0..n).map(record).collect();
+    println!("(f) scalar functions, built-in and WebAssembly, ns per row of the projection that calls them");
+    print!("  {:<8} {:>6} {:>9}", "function", "batch", "built-in");
+    for lang in LANGUAGES {
+        print!(" {:>16}", lang);
+    }
+    println!();
+    for case in &CASES {
+        for batch_size in [64usize, 1024, 8192] {
+            let builtin = projection_ns(&engine, case.builtin, &records, batch_size)?;
+            print!("  {:<8} {batch_size:>6} {builtin:>9.1}", case.kind);
+            for lang in LANGUAGES {
+                let call = case.twin.replace("{}", &format!("{}_{lang}", case.module));
+                let ns = projection_ns(&engine, &call, &records, batch_size)?;
+                print!(" {:>8.1} ({:>4.1}x)", ns, ns / builtin);
+            }
+            println!();
+        }
+    }
+    engine.shutdown();
+
+    let swapped = QUERY.replace("UCASE(name)", "ucase_rust(name)");
+    println!("(g) the benchmark query with UCASE swapped for its Rust twin, engine only");
+    let functions = [format!(
+        "CREATE FUNCTION ucase_rust(s VARCHAR) RETURNS VARCHAR AS WASM FROM 'file://{}' WITH (EXPORT='ucase');",
+        dir.join("ucase-rust.wasm").display()
+    )];
+    let base = engine_only_with(QUERY, n.max(200_000), None, &[])?;
+    let twin = engine_only_with(&swapped, n.max(200_000), Some(&dir), &functions)?;
+    println!(
+        "  built-in UCASE {base:.0} rows/s per core, ucase_rust {twin:.0} rows/s per core: ratio {:.2}",
+        twin / base
+    );
+    Ok(())
+}
+
+/// ns per row of the projection `SELECT <call> AS v FROM bench_in`, over `records`
+/// decoded beforehand into batches of `batch_size`; the first batch warms up (a
+/// WebAssembly function instantiates its module on first use) and is not counted.
+fn projection_ns(engine: &Engine, call: &str, records: &[String], batch_size: usize) -> Result<f64, String> {
+    let sql = format!("CREATE STREAM bench_out AS SELECT {call} AS v FROM bench_in;");
+    let (mut pipeline, _) = engine.compile_query(&sql).map_err(|e| format!("{sql}: {e}"))?;
+    let mut batches: Vec<Batch> = Vec::new();
+    for (c, chunk) in records.chunks(batch_size).enumerate() {
+        for (i, r) in chunk.iter().enumerate() {
+            pipeline.decoder.decode(None, Some(r.as_bytes()), 0, 0, (c * batch_size + i) as i64)?;
+        }
+        batches.push(pipeline.decoder.finish());
+    }
+    let mut ctx = OpContext::default();
+    let mut timed = Duration::ZERO;
+    let mut rows = 0usize;
+    for (i, batch) in batches.into_iter().enumerate() {
+        let mut batch = batch;
+        let batch_rows = batch.rows;
+        let started = Instant::now();
+        for stage in &mut pipeline.stages {
+            ctx.origin_columns = stage.origin_columns;
+            stage.operator.process(&mut batch, &mut ctx);
+        }
+        if i > 0 {
+            timed += started.elapsed();
+            rows += batch_rows;
+        }
+        if !ctx.failures.is_empty() {
+            return Err(format!("{call} failed: {}", ctx.failures[0].message));
+        }
+        std::hint::black_box(&batch);
+    }
+    Ok(timed.as_nanos() as f64 / rows.max(1) as f64)
+}
