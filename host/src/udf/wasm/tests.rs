@@ -258,11 +258,16 @@ pub fn udfs_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/udfs"))
 }
 
-/// A built guest, or `None` (with a note) when the guest build has not run.
+/// A built guest, or `None` (with a note) when the guest build has not run. Under CI
+/// (`CI` set, as `.ci/run` sets it) a missing guest fails the test instead: there
+/// `scripts/test` builds every guest first, so a skip would hide a broken build.
 pub fn guest(file: &str) -> Option<Vec<u8>> {
     let path = udfs_dir().join(file);
     match std::fs::read(&path) {
         Ok(b) => Some(b),
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("{} is not built ({e}), and under CI every guest must be", path.display())
+        }
         Err(e) => {
             eprintln!("skipping: {} not built ({e}); run scripts/build-udfs", path.display());
             None
