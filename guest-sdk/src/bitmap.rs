@@ -28,6 +28,12 @@ impl<'a> Bitmap<'a> {
         self.len == 0
     }
 
+    /// The bytes that hold the `len` bits (the last byte's high bits unspecified),
+    /// to copy the bitmap into a result column whole.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        &self.bytes[..self.len.div_ceil(8)]
+    }
+
     /// Bit `i`. Panics when `i >= len`, as slice indexing does.
     #[inline]
     pub fn get(&self, i: usize) -> bool {

@@ -288,6 +288,25 @@ impl<'a> StrView<'a> {
         self.validity.map_or(0, |v| v.count_zeros())
     }
 
+    /// The validity bitmap; `None` when no row is NULL.
+    pub fn validity(&self) -> Option<Bitmap<'a>> {
+        self.validity
+    }
+
+    /// The text of every row, one after the other (NULL rows are usually empty):
+    /// for kernels that work on the whole column at once, such as an ASCII case
+    /// mapping. Row `i` is `text()[offset(i)..offset(i + 1)]`, offsets rebased to
+    /// start at 0 (see [`offsets`](Self::offsets)).
+    pub fn text(&self) -> &'a str {
+        self.data
+    }
+
+    /// The `len + 1` offsets of the rows into [`text`](Self::text), starting at 0.
+    pub fn offsets(&self) -> impl ExactSizeIterator<Item = usize> + 'a {
+        let base = self.base;
+        self.offsets.chunks_exact(4).map(move |o| i32::read_le(o) as usize - base)
+    }
+
     /// The text of row `i`, borrowed from the batch (empty for a NULL).
     #[inline]
     pub fn value(&self, i: usize) -> &'a str {

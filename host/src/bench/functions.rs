@@ -32,6 +32,9 @@ struct Case {
     /// The guest's function and file stem (`<module>-<lang>.wasm`).
     module: &'static str,
     signature: &'static str,
+    /// The Rust guest's plain per-row form of the function, when its main export
+    /// is a column kernel: measured as one more twin, `rust rows`.
+    rows_export: Option<&'static str>,
 }
 
 const CASES: [Case; 2] = [
@@ -41,6 +44,7 @@ const CASES: [Case; 2] = [
         twin: "{}(name)",
         module: "ucase",
         signature: "(s VARCHAR) RETURNS VARCHAR",
+        rows_export: Some("ucase_rows"),
     },
     Case {
         kind: "numeric",
@@ -48,6 +52,7 @@ const CASES: [Case; 2] = [
         twin: "{}(amount - 50, amount, 51.5, -0.1)",
         module: "geo_distance",
         signature: "(lat1 DOUBLE, lon1 DOUBLE, lat2 DOUBLE, lon2 DOUBLE) RETURNS DOUBLE",
+        rows_export: None,
     },
 ];
 
@@ -82,6 +87,15 @@ pub fn run(n: usize) -> Result<(), String> {
             );
             engine.execute_sync(&sql, &props).map_err(|e| format!("{sql}: {}", e.error))?;
         }
+        if let Some(export) = case.rows_export {
+            let sql = format!(
+                "CREATE FUNCTION {}_rust_rows{} AS WASM FROM 'file://{}' WITH (EXPORT='{export}');",
+                case.module,
+                case.signature,
+                dir.join(format!("{}-rust.wasm", case.module)).display(),
+            );
+            engine.execute_sync(&sql, &props).map_err(|e| format!("{sql}: {}", e.error))?;
+        }
     }
 
     let records: Vec<String> = (0..n).map(record).collect();
@@ -90,7 +104,7 @@ pub fn run(n: usize) -> Result<(), String> {
     for lang in LANGUAGES {
         print!(" {:>16}", lang);
     }
-    println!();
+    println!(" {:>16}", "rust rows");
     for case in &CASES {
         for batch_size in [64usize, 1024, 8192] {
             let builtin = projection_ns(&engine, case.builtin, &records, batch_size)?;
@@ -100,7 +114,14 @@ pub fn run(n: usize) -> Result<(), String> {
                 let ns = projection_ns(&engine, &call, &records, batch_size)?;
                 print!(" {:>8.1} ({:>4.1}x)", ns, ns / builtin);
             }
-            println!();
+            match case.rows_export {
+                Some(_) => {
+                    let call = case.twin.replace("{}", &format!("{}_rust_rows", case.module));
+                    let ns = projection_ns(&engine, &call, &records, batch_size)?;
+                    println!(" {:>8.1} ({:>4.1}x)", ns, ns / builtin);
+                }
+                None => println!(" {:>16}", "-"),
+            }
         }
     }
     engine.shutdown();

@@ -15,6 +15,7 @@ use wasp_sql::BoundExpr;
 
 use super::*;
 use crate::catalog::FunctionEntry;
+use crate::udf::wasm::sandbox::Runtime;
 use crate::udf::wasm::{self, Declared, Limits, WasmFunction, WasmModule};
 
 /// The largest module `CREATE FUNCTION` takes.
@@ -72,6 +73,17 @@ impl Engine {
     /// The directory of stored modules.
     fn modules_dir(&self) -> Option<PathBuf> {
         self.config.data_dir.as_ref().map(|d| d.join("functions"))
+    }
+
+    /// The runtime of this engine's WebAssembly functions; its compiled code is
+    /// cached in `<data dir>/functions/compiled`, so a restart does not recompile.
+    fn wasm_runtime(&self) -> Result<Arc<Runtime>, String> {
+        if let Some(runtime) = self.wasm_runtime.get() {
+            return Ok(runtime.clone());
+        }
+        let cache = self.modules_dir().map(|d| d.join("compiled"));
+        let runtime = Runtime::new(cache.as_deref())?;
+        Ok(self.wasm_runtime.get_or_init(|| runtime).clone())
     }
 
     /// Which persistent queries call any of `names`.
@@ -203,7 +215,7 @@ impl Engine {
         let limits = Self::limits(&c.with)?;
         let export = c.with.get_str("EXPORT");
         let bytes = self.fetch_module(&c.source).map_err(fail)?;
-        let module = WasmModule::load(&bytes, limits).map_err(fail)?;
+        let module = WasmModule::load(&self.wasm_runtime().map_err(fail)?, &bytes, limits).map_err(fail)?;
         let declared = c.signature.as_ref().map(|s| Declared { params: s.params.clone(), returns: s.returns.clone() });
         let resolved = wasm::resolve(&module, &name, declared.as_ref(), export.as_deref(), limits).map_err(fail)?;
         let new_names: Vec<String> = resolved.iter().map(|(n, _)| n.clone()).collect();

@@ -105,6 +105,9 @@ pub struct Engine {
     functions: Arc<FunctionRegistry>,
     /// The WebAssembly functions of `functions`, by upper-case name.
     wasm: Mutex<BTreeMap<String, Arc<crate::udf::wasm::WasmFunction>>>,
+    /// Where WebAssembly functions compile and run: started by the first
+    /// `CREATE FUNCTION`, with its disk cache under the data directory.
+    wasm_runtime: std::sync::OnceLock<Arc<crate::udf::wasm::sandbox::Runtime>>,
     log: Arc<ProcessingLog>,
     state: Mutex<State>,
     commands: Option<sled::Tree>,
@@ -162,6 +165,7 @@ impl Engine {
             broker,
             functions: Arc::new(FunctionRegistry::with_builtins()),
             wasm: Mutex::new(BTreeMap::new()),
+            wasm_runtime: std::sync::OnceLock::new(),
             log,
             state: Mutex::new(State::default()),
             commands,

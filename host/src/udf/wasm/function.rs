@@ -28,7 +28,7 @@ use super::bindings::{Batch, Udf};
 use super::lift::lift;
 use super::lower::{lower_into, placeholder};
 use super::module::{Code, CoreExport, Described, Language, WasmModule};
-use super::sandbox::{bytes, Limits, Runtime, StoreState};
+use super::sandbox::{bytes, Limits, StoreState};
 use super::stats::FunctionStats;
 use crate::columnar::{to_arrow, Operand};
 use crate::udf::{ScalarArgs, ScalarUdf, UdfError};
@@ -579,8 +579,7 @@ impl Run<'_> {
 
     fn instance(&mut self) -> Result<&mut Instance, Failure> {
         if self.state.instance.is_none() {
-            let runtime = Runtime::shared().map_err(Failure::Trap)?;
-            let mut store = runtime.store(self.resolved.limits);
+            let mut store = self.resolved.module.runtime.store(self.resolved.limits);
             let instance = match &self.resolved.module.code {
                 Code::Component(pre) => match pre.instantiate(&mut store) {
                     Ok(udf) => Instance::Component { store, udf },

@@ -1,9 +1,8 @@
 //! Loading a module: recognizing a component or a core module, compiling it (once
-//! per content digest), refusing imports functions may not have, and reading what
+//! per content digest and runtime; see [`Runtime::compiled`]), refusing imports functions may not have, and reading what
 //! functions it provides.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
@@ -62,6 +61,8 @@ pub struct WasmModule {
     pub(super) code: Code,
     /// What a component's `describe` returned (empty for a core module).
     pub described: Vec<Described>,
+    /// The runtime that compiled it, where its instances run.
+    pub runtime: Arc<Runtime>,
 }
 
 impl std::fmt::Debug for WasmModule {
@@ -76,13 +77,6 @@ pub(super) enum Code {
     Core(Module),
 }
 
-/// Compiled code by digest. Compiling is the slow step of `CREATE FUNCTION`; a module
-/// created again (a replace with the same bytes, several functions of one module, a
-/// restart within the process) is compiled once. Not on disk: reading wasmtime's
-/// serialized code back (`Module::deserialize`) is `unsafe`, which this crate forbids,
-/// so a restarted server recompiles each stored module once, at start.
-static COMPILED: Mutex<Option<HashMap<String, Code>>> = Mutex::new(None);
-
 /// The SHA-256 of `bytes`, lower-case hex.
 pub fn digest(bytes: &[u8]) -> String {
     let hash = Sha256::digest(bytes);
@@ -96,8 +90,7 @@ pub fn digest(bytes: &[u8]) -> String {
 impl WasmModule {
     /// Compiles and checks `bytes`; for a component, instantiates it once (under
     /// `limits`) and asks it to describe its functions.
-    pub fn load(bytes: &[u8], limits: Limits) -> Result<Arc<WasmModule>, String> {
-        let runtime = Runtime::shared()?;
+    pub fn load(runtime: &Arc<Runtime>, bytes: &[u8], limits: Limits) -> Result<Arc<WasmModule>, String> {
         let language = match bytes.get(..8) {
             Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => Language::Core,
             Some([0, b'a', b's', b'm', _, _, 1, 0]) => Language::Component,
@@ -107,24 +100,12 @@ impl WasmModule {
             _ => return Err("not WebAssembly: the bytes do not start with \\0asm".into()),
         };
         let digest = digest(bytes);
-        let cached = COMPILED.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(|m| m.get(&digest).cloned());
-        let code = match cached {
-            Some(code) => code,
-            None => {
-                let code = compile(&runtime, bytes, language)?;
-                COMPILED
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get_or_insert_with(HashMap::new)
-                    .insert(digest.clone(), code.clone());
-                code
-            }
-        };
+        let code = runtime.compiled(&digest, || compile(runtime, bytes, language))?;
         let described = match &code {
-            Code::Component(pre) => describe(&runtime, pre, limits)?,
+            Code::Component(pre) => describe(runtime, pre, limits)?,
             Code::Core(_) => Vec::new(),
         };
-        Ok(Arc::new(WasmModule { digest, language, code, described }))
+        Ok(Arc::new(WasmModule { digest, language, code, described, runtime: runtime.clone() }))
     }
 
     /// A core module's exported function called `name` (case-insensitively), with

@@ -1,17 +1,23 @@
 //! The sandbox: one wasmtime [`Store`] per instance, with a memory cap, an epoch
 //! deadline per call, and WASI stand-ins that give nothing away.
 //!
-//! One process-wide [`Runtime`] holds the wasmtime `Engine` and the one ticker thread
-//! that advances its epoch every [`TICK`]; a store's deadline is a number of ticks, so
-//! a guest that loops is interrupted at its own deadline and no other store waits on
-//! it. Functions get no filesystem (no preopens), no network, no environment, no
+//! A [`Runtime`] (one per wasp engine) holds the wasmtime `Engine`, the modules it
+//! compiled, and the one ticker thread that advances its epoch every [`TICK`]; a
+//! store's deadline is a number of ticks, so a guest that loops is interrupted at its
+//! own deadline and no other store waits on it. With a cache directory, compiled
+//! code is also kept on disk (wasmtime's cache, keyed by a hash of the module, the
+//! compiler's settings and its version), so a restarted server does not recompile
+//! the modules it stored. Functions get no filesystem (no preopens), no network, no environment, no
 //! arguments, no stdin; stdout and stderr go nowhere; the wall clock is fixed at the
 //! Unix epoch, the monotonic clock stands still, randomness is a fixed seeded stream.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, ResourceLimiter, Store};
+use super::module::Code;
+use wasmtime::{Cache, CacheConfig, Config, Engine, ResourceLimiter, Store};
 use wasmtime_wasi::random::Deterministic;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, ResourceTable, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -49,9 +55,15 @@ impl Limits {
     }
 }
 
-/// The wasmtime engine all functions compile and run on, and its epoch ticker.
+/// The wasmtime engine functions compile and run on, what it compiled, and its
+/// epoch ticker.
 pub struct Runtime {
     engine: Engine,
+    /// Compiled modules by digest, so a module created again (a replace with the
+    /// same bytes, several functions of one module) is compiled once.
+    compiled: Mutex<HashMap<String, Code>>,
+    /// The disk cache, when there is one (its hit and miss counters).
+    cache: Option<Cache>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -61,15 +73,29 @@ impl std::fmt::Debug for Runtime {
 }
 
 impl Runtime {
-    /// The process-wide runtime; the first call starts the ticker thread.
+    /// A process-wide runtime with no disk cache, for tools and tests that load
+    /// modules outside an engine.
     pub fn shared() -> Result<Arc<Runtime>, String> {
         static RUNTIME: OnceLock<Result<Arc<Runtime>, String>> = OnceLock::new();
-        RUNTIME.get_or_init(Runtime::start).clone()
+        RUNTIME.get_or_init(|| Runtime::new(None)).clone()
     }
 
-    fn start() -> Result<Arc<Runtime>, String> {
+    /// A runtime whose compiled code is also cached in `cache_dir` (created if
+    /// missing); the ticker thread ends when the runtime is dropped.
+    pub fn new(cache_dir: Option<&Path>) -> Result<Arc<Runtime>, String> {
         let mut config = Config::new();
         config.wasm_component_model(true).epoch_interruption(true).max_wasm_stack(MAX_WASM_STACK);
+        let mut disk = None;
+        if let Some(dir) = cache_dir {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create the compiled-module cache {}: {e}", dir.display()))?;
+            let mut cache = CacheConfig::new();
+            cache.with_directory(dir);
+            let cache = Cache::new(cache)
+                .map_err(|e| format!("cannot open the compiled-module cache {}: {e:#}", dir.display()))?;
+            config.cache(Some(cache.clone()));
+            disk = Some(cache);
+        }
         let engine = Engine::new(&config).map_err(|e| format!("cannot start the WebAssembly runtime: {e}"))?;
         let ticker = engine.weak();
         std::thread::Builder::new()
@@ -82,7 +108,27 @@ impl Runtime {
                 }
             })
             .map_err(|e| format!("cannot start the epoch ticker: {e}"))?;
-        Ok(Arc::new(Runtime { engine }))
+        Ok(Arc::new(Runtime { engine, compiled: Mutex::new(HashMap::new()), cache: disk }))
+    }
+
+    /// The code compiled from the module of `digest`, compiling it with `compile` on
+    /// the first call.
+    pub(super) fn compiled(
+        &self,
+        digest: &str,
+        compile: impl FnOnce() -> Result<Code, String>,
+    ) -> Result<Code, String> {
+        if let Some(code) = self.compiled.lock().unwrap_or_else(|p| p.into_inner()).get(digest) {
+            return Ok(code.clone());
+        }
+        let code = compile()?;
+        self.compiled.lock().unwrap_or_else(|p| p.into_inner()).insert(digest.to_owned(), code.clone());
+        Ok(code)
+    }
+
+    /// How many compilations the disk cache answered and missed.
+    pub fn cache_hits_and_misses(&self) -> (usize, usize) {
+        self.cache.as_ref().map_or((0, 0), |c| (c.cache_hits(), c.cache_misses()))
     }
 
     pub fn engine(&self) -> &Engine {

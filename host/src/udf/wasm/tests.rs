@@ -15,6 +15,11 @@ use super::*;
 use crate::columnar::{array_of, scalar_of, values_of, Operand};
 use crate::udf::{RowErrors, ScalarArgs, ScalarUdf};
 
+/// The process-wide runtime (no disk cache) the tests load modules into.
+fn shared() -> Arc<sandbox::Runtime> {
+    sandbox::Runtime::shared().unwrap()
+}
+
 fn s(v: &str) -> Value {
     Value::string(v)
 }
@@ -151,7 +156,7 @@ fn call_bound(f: &dyn ScalarUdf, args: Vec<Operand>, rows: usize, arg_types: &[D
 
 fn core_function(wat: &str, name: &str, decl: Declared, limits: Limits) -> WasmFunction {
     let bytes = wat::parse_str(wat).unwrap();
-    let module = WasmModule::load(&bytes, limits).unwrap();
+    let module = WasmModule::load(&shared(), &bytes, limits).unwrap();
     let mut resolved = resolve(&module, name, Some(&decl), None, limits).unwrap();
     let (sql, r) = resolved.remove(0);
     WasmFunction::new(&sql, &sql, r)
@@ -232,12 +237,12 @@ fn a_core_module_takes_doubles_and_constants() {
 
 #[test]
 fn core_modules_are_checked_at_load() {
-    let load = |wat: &str| WasmModule::load(&wat::parse_str(wat).unwrap(), Limits::default()).map(|_| ());
+    let load = |wat: &str| WasmModule::load(&shared(), &wat::parse_str(wat).unwrap(), Limits::default()).map(|_| ());
     let err =
         load(r#"(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32))))"#)
             .unwrap_err();
     assert!(err.contains("wasi_snapshot_preview1::fd_write"), "{err}");
-    let m = WasmModule::load(&wat::parse_str(CORE).unwrap(), Limits::default()).unwrap();
+    let m = WasmModule::load(&shared(), &wat::parse_str(CORE).unwrap(), Limits::default()).unwrap();
     let err = resolve(&m, "risky", Some(&unary(DataType::Double, DataType::Int)), None, Limits::default()).unwrap_err();
     assert!(err.contains("parameter 1 (X) is declared DOUBLE") && err.contains("i32"), "{err}");
     let err = resolve(&m, "risky", Some(&unary(DataType::Int, DataType::String)), None, Limits::default()).unwrap_err();
@@ -247,8 +252,33 @@ fn core_modules_are_checked_at_load() {
     let ok = resolve(&m, "double_it", Some(&unary(DataType::Int, DataType::Int)), Some("RISKY"), Limits::default());
     assert_eq!(ok.unwrap()[0].0, "DOUBLE_IT");
     assert!(resolve(&m, "risky", None, None, Limits::default()).unwrap_err().contains("declare the signature"));
-    assert!(WasmModule::load(b"hello", Limits::default()).unwrap_err().contains("not WebAssembly"));
-    assert!(WasmModule::load(b"\0asm\x01\0\0\0\x99", Limits::default()).unwrap_err().contains("invalid"));
+    assert!(WasmModule::load(&shared(), b"hello", Limits::default()).unwrap_err().contains("not WebAssembly"));
+    assert!(WasmModule::load(&shared(), b"\0asm\x01\0\0\0\x99", Limits::default()).unwrap_err().contains("invalid"));
+}
+
+#[test]
+fn compiled_code_is_cached_on_disk_across_runtimes() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = wat::parse_str(CORE).unwrap();
+    let first = sandbox::Runtime::new(Some(dir.path())).unwrap();
+    WasmModule::load(&first, &bytes, Limits::default()).unwrap();
+    assert_eq!(first.cache_hits_and_misses(), (0, 1), "a fresh cache compiles");
+    WasmModule::load(&first, &bytes, Limits::default()).unwrap();
+    assert_eq!(first.cache_hits_and_misses(), (0, 1), "the same runtime reuses its compiled code");
+    // A new runtime over the same directory: a restarted server.
+    let second = sandbox::Runtime::new(Some(dir.path())).unwrap();
+    let module = WasmModule::load(&second, &bytes, Limits::default()).unwrap();
+    assert_eq!(second.cache_hits_and_misses(), (1, 0), "the restart reads the compiled code back");
+    let f = {
+        let mut r =
+            resolve(&module, "double_it", Some(&unary(DataType::Int, DataType::Int)), Some("RISKY"), Limits::default())
+                .unwrap();
+        let (sql, r) = r.remove(0);
+        WasmFunction::new(&sql, &sql, r)
+    };
+    let (out, errors) = call(&f, vec![ints(&[Some(21)])], 1, &[DataType::Int]);
+    assert!(errors.is_empty());
+    assert_eq!(values_of(out.as_ref()), [Value::Int(42)], "code read from the cache runs");
 }
 
 /// The directory of built guests: `$WASP_UDFS_DIR`, default `<repo>/target/udfs`.
@@ -278,7 +308,7 @@ pub fn guest(file: &str) -> Option<Vec<u8>> {
 #[test]
 fn the_rust_mask_email_component() {
     let Some(bytes) = guest("mask_email-rust.wasm") else { return };
-    let module = WasmModule::load(&bytes, Limits::default()).unwrap();
+    let module = WasmModule::load(&shared(), &bytes, Limits::default()).unwrap();
     assert_eq!(module.language, Language::Component);
     // No declared signature: what the module describes.
     let all = resolve(&module, "masking", None, None, Limits::default()).unwrap();
@@ -326,7 +356,7 @@ fn a_replaced_module_takes_over_at_the_next_batch() {
         r#"(module (func (export "risky") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3))))"#,
     )
     .unwrap();
-    let module = WasmModule::load(&triple, Limits::default()).unwrap();
+    let module = WasmModule::load(&shared(), &triple, Limits::default()).unwrap();
     let (_, r) = resolve(&module, "risky", Some(&unary(DataType::Int, DataType::Int)), None, Limits::default())
         .unwrap()
         .remove(0);
@@ -340,7 +370,7 @@ fn a_replaced_module_takes_over_at_the_next_batch() {
 fn a_component_that_runs_out_of_memory_loses_only_the_offending_row() {
     let Some(bytes) = guest("mask_email-rust.wasm") else { return };
     let limits = Limits { memory_bytes: 4 << 20, timeout: Duration::from_secs(5) };
-    let module = WasmModule::load(&bytes, limits).unwrap();
+    let module = WasmModule::load(&shared(), &bytes, limits).unwrap();
     let (name, r) = resolve(&module, "mask_email", None, None, limits).unwrap().remove(0);
     let f = WasmFunction::new(&name, &name, r);
     let huge = format!("{}@example.com", "x".repeat(8 << 20));
@@ -418,7 +448,7 @@ fn every_built_guest_is_loaded_or_refused_and_contained() {
             continue;
         }
         let Ok(bytes) = std::fs::read(&path) else { continue };
-        let module = match WasmModule::load(&bytes, limits) {
+        let module = match WasmModule::load(&shared(), &bytes, limits) {
             Ok(_) if path.to_string_lossy().contains("forbidden_import") => {
                 panic!("{} was accepted", path.display())
             }
@@ -449,7 +479,7 @@ fn every_built_guest_is_loaded_or_refused_and_contained() {
 
 fn component_function(file: &str, limits: Limits) -> Option<WasmFunction> {
     let bytes = guest(file)?;
-    let module = WasmModule::load(&bytes, limits).unwrap();
+    let module = WasmModule::load(&shared(), &bytes, limits).unwrap();
     let (name, r) = resolve(&module, "any", None, None, limits).unwrap().remove(0);
     Some(WasmFunction::new(&name, &name, r))
 }
@@ -519,7 +549,7 @@ fn invalid_component_results_are_refused() {
 
 fn built_core(file: &str, name: &str, decl: Declared, limits: Limits) -> Option<WasmFunction> {
     let bytes = guest(file)?;
-    let module = WasmModule::load(&bytes, limits).unwrap();
+    let module = WasmModule::load(&shared(), &bytes, limits).unwrap();
     let (sql, r) = resolve(&module, name, Some(&decl), None, limits).unwrap().remove(0);
     Some(WasmFunction::new(&sql, &sql, r))
 }
