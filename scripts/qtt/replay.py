@@ -76,6 +76,9 @@ WALL_CLOCK_MS = 10 ** 12  # a timestamp past this (2001) is taken for the wall c
 
 SR_FORMATS = ("AVRO", "PROTOBUF", "PROTOBUF_NOSR", "JSON_SR")
 
+# Functions that only ksqlDB's test classpath registers (ksqldb-engine/src/test/.../function).
+TEST_ONLY_UDFS = ("WHENCONDITION", "WHENRESULT", "TEST_UDF", "BAD_TEST_UDF", "BAD_UDF", "TEST_UDTF", "THROWING_UDTF")
+
 # Properties that configure ksqlDB's test runner, not the engine.
 HARNESS_PROPERTIES = {"use.exact.numeric.comparison"}
 
@@ -220,6 +223,9 @@ def unsupported_reason(case):
                 return "unsupported: stateful (table as query source)"
     if re.search(r"\bSOURCE\s+TABLE\b", up):
         return "unsupported: stateful (source table)"
+    used = sorted({f for f in TEST_ONLY_UDFS if re.search(r"\b%s\s*\(" % f, up)})
+    if used:
+        return "unsupported: ksqlDB test-only UDF (%s)" % ", ".join(used)
     return None
 
 
@@ -865,7 +871,9 @@ def statement_topics(statements):
 
 
 def loose(s):
-    return re.sub(r"\s+", " ", s.replace("`", "").replace('"', "").replace("'", "")).strip().lower()
+    """Lower case, no quotes or backticks, single spaces, no trailing period."""
+    s = re.sub(r"\s+", " ", s.replace("`", "").replace('"', "").replace("'", "")).strip().lower()
+    return s[:-1] if s.endswith(".") else s
 
 
 class Runner:
@@ -1457,6 +1465,59 @@ def pass_reason(result):
     return ""
 
 
+KSQL_CONTEXT_PREFIXES = ("Invalid Predicate: ", "Error in WHERE expression: ", "Type error in WHERE expression: ",
+                         "Invalid Select: ", "Failed to prepare statement: ")
+
+
+def message_difference(want, got):
+    """Why an error's message does not contain the expected one, as far as the text shows."""
+    lg = loose(re.sub(r"line \d+:\d+: ", "", got))
+    w = re.sub(r"line \d+:\d+: ", "", want)
+    w = re.sub(r"\s*Hint: You might need to add explicit type casts\.?", "", w)
+    hint = w != re.sub(r"line \d+:\d+: ", "", want)
+    for prefix in KSQL_CONTEXT_PREFIXES:
+        if w.startswith(prefix):
+            rest = w[len(prefix):]
+            if loose(rest) in lg:
+                return "only ksqlDB's clause prefix is missing ('Invalid Predicate: ', 'Error in WHERE expression: ', ...)"
+            w = rest
+            break
+    if hint and loose(w) in lg:
+        return "only ksqlDB's clause prefix is missing ('Invalid Predicate: ', 'Error in WHERE expression: ', ...)"
+    lw = loose(w)
+    if "syntax error" in lw and "syntax error" not in lg:
+        return "ksqlDB refuses it as a syntax error, wasp with a semantic error"
+    if "does not accept parameters" in lw and "does not accept parameters" in lg:
+        return "function signature error worded otherwise (documented)"
+    if "cannot be resolved" in lw and "cannot be resolved" in lg:
+        return "unresolved column worded otherwise (ksqlDB names the clause: \"<CLAUSE> column 'X' cannot be resolved.\")"
+    if "must include the" in lw and "must include the" in lg:
+        return "missing-key-in-projection error: other columns or qualification (INPUT.ID vs ID; all missing columns listed)"
+    if "precision must be 1..38" in lg:
+        return "wasp refuses DECIMAL precision above 38 first (ksqlDB accepts DECIMAL(50, 30))"
+    if "cast of" in lw and "is not supported" in lw and "cannot cast" in lg:
+        return "unsupported CAST worded otherwise"
+    if "should evaluate to boolean" in lw and "must be boolean" in lg:
+        return "non-BOOLEAN WHERE worded otherwise"
+    if ("ambiguous method parameters (null" in lw or "null type" in lw or "infer a type of null" in lw) and "infer" in lg:
+        return "untyped NULL error worded otherwise"
+    if "key format does not support schema" in lw:
+        return "key schema not supported by the key format worded otherwise"
+    if "none format can only be used" in lw:
+        return "NONE format with columns worded otherwise"
+    if "operator does not exist" in lw and "operator does not exist" in lg:
+        return "IN-list type error names the element, not the whole ARRAY/MAP/STRUCT"
+    if "invalid numeric literal" in lw or "overflows double" in lw:
+        return "numeric literal overflow worded otherwise"
+    if "delimiter" in lw and "delimiter" in lg:
+        return "VALUE_DELIMITER validation worded otherwise"
+    if "does not support" in lw and "does not support" in lg:
+        return "unsupported-type-for-format error worded otherwise"
+    if "infer" in lw and "infer" in lg or "null type" in lw and "infer" in lg:
+        return "untyped NULL error worded otherwise"
+    return "wasp raised a different error"
+
+
 def classify(result):
     """The failure group of a failed case: its visible root cause."""
     d = result.get("detail") or {}
@@ -1467,13 +1528,22 @@ def classify(result):
         msg = d.get("message") or ""
         fn = re.search(r"(?i)(?:unknown|can't find any) function[s]?\W+([A-Za-z_0-9]+)", msg) or re.search(r"(?i)function '?([A-Za-z_0-9]+)'? (?:does not exist|is not known|not found)", msg)
         if fn:
-            return "statement refused: unknown function %s" % fn.group(1).upper()
+            name = fn.group(1).upper()
+            if name.startswith("URL_"):
+                return "statement refused: unknown functions URL_* (URL functions missing)"
+            return "statement refused: unknown function %s" % name
         if re.search(r"(?i)syntax error|mismatched input|extraneous input|no viable alternative|expecting", msg):
+            if "=>" in (d.get("sql") or "") and "'=>'" in msg:
+                return "statement refused: lambda syntax `(x) => ...` not supported"
+            if re.search(r"expected an alias", msg) and re.search(r"(?i)\bAS\s+\d\w*", d.get("sql") or ""):
+                return "statement refused: an alias that starts with a digit (`AS 1R`) is a syntax error"
             return "statement refused: syntax not supported: " + mask(msg)
         return "statement refused: " + mask(msg)
     if kind == "error_message_differs":
-        return "expected error raised, message differs"
+        return "error message differs: " + message_difference(d.get("expected") or "", d.get("got") or "")
     if kind == "expected_error_not_raised":
+        if "ambiguous method parameters" in (d.get("expected") or ""):
+            return "expected error not raised: GREATEST/LEAST accept mixed numeric types (documented difference)"
         return "expected error not raised: " + _short(d.get("expected") or "", 80)
     if kind == "no_source_for_input":
         return "no source for an input topic"
@@ -1527,7 +1597,10 @@ def classify_pair(d):
     if "key" in diff:
         parts.append(classify_value(e.get("key"), a.get("key"), "key"))
     if "value" in diff:
-        parts.append(classify_value(e.get("value"), a.get("value"), "value", a.get("raw_value")))
+        v = classify_value(e.get("value"), a.get("value"), "value", a.get("raw_value"))
+        if "DOUBLE off in the last digit" in v:
+            v = "value: DOUBLE off in the last digit (JSON numbers inside ARRAY/MAP/STRUCT)"
+        parts.append(v)
     if "headers" in diff:
         parts.append("headers differ")
     if "timestamp" in diff:
@@ -1583,6 +1656,8 @@ def value_diff_kind(e, g):
             if Decimal(e) == Decimal(g):
                 return "number representation (same value, other scale/type)"
             if isinstance(e, Decimal) or isinstance(g, Decimal):
+                if abs(Decimal(e) - Decimal(g)) <= abs(Decimal(e)) * Decimal("1e-14"):
+                    return "DOUBLE off in the last digit"
                 if abs(Decimal(e) - Decimal(g)) <= abs(Decimal(e)) * Decimal("1e-9"):
                     return "floating-point rounding"
         except decimal.InvalidOperation:
@@ -1597,7 +1672,17 @@ def value_diff_kind(e, g):
     if isinstance(e, (dict, list)) or isinstance(g, (dict, list)):
         if type(e) is not type(g):
             return "different structure"
-        return "nested value differs"
+        if isinstance(e, dict) and set(e) - set(g) == {"null"} and set(g) <= set(e):
+            return "map entry with a NULL key dropped (documented)"
+        if isinstance(e, list):
+            if len(e) != len(g):
+                return "nested: array length differs"
+            kinds = {value_diff_kind(x, y) for x, y in zip(e, g) if not matches(y, x)}
+        else:
+            if {k.upper() for k in e} != {k.upper() for k in g}:
+                return "nested: field or map-key names differ"
+            kinds = {value_diff_kind(v, g.get(k, g.get(k.upper()))) for k, v in e.items() if not matches(g.get(k, g.get(k.upper())), v)}
+        return "nested: " + ", ".join(sorted(k.replace("nested: ", "") for k in kinds)) if kinds else "nested value differs"
     if isinstance(e, bool) or isinstance(g, bool):
         return "different boolean"
     return "different value"
@@ -1720,6 +1805,19 @@ def write_report(results, path, command, elapsed=None):
         for r in examples:
             lines.append("- `%s` / %s: %s" % (r["file"], r["name"], example_text(r).replace("\n", " ")))
         lines.append("")
+    also = [r for r in failed if (r.get("detail") or {}).get("also_timestamp_zero")]
+    if also:
+        lines.append("Besides its group, %d failed cases also had expected timestamps of 0 written as the wall clock." % len(also))
+        lines.append("")
+    lines.append("## Appendix: every failed case")
+    lines.append("")
+    lines.append("| # | file | case | detail |")
+    lines.append("|---|---|---|---|")
+    gi = {g: i for i, (g, _) in enumerate(ordered, 1)}
+    for r in sorted(failed, key=lambda r: (gi[r["reason"]], r["file"], r["name"])):
+        lines.append("| %d | %s | %s | %s |" % (gi[r["reason"]], r["file"], r["name"].replace("|", "\\|"),
+                                             _short(example_text(r), 400).replace("|", "\\|")))
+    lines.append("")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -1767,9 +1865,21 @@ def main():
 
     if args.report_only:
         results = [json.loads(l) for l in open(args.results, encoding="utf-8") if l.strip()]
+        why = {}
+        for stem in sorted({r["file"] for r in results}):
+            p = os.path.join(args.qtt_dir, stem + ".json")
+            if os.path.exists(p):
+                for c in expand_cases(p, stem):
+                    why[c.key()] = unsupported_reason(c)
         for r in results:
-            if r["status"] == "fail":
+            w = why.get((r["file"], r["name"]))
+            if w and r["status"] in ("pass", "fail"):
+                r.update(status="skipped" if w.startswith("skipped") else "unsupported", reason=w)
+                r.pop("detail", None)
+            elif r["status"] == "fail":
                 r["reason"] = classify(r)
+            elif r["status"] == "pass":
+                r["reason"] = pass_reason(r)
         with open(args.results, "w", encoding="utf-8") as f:
             for r in results:
                 f.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
