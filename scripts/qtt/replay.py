@@ -1594,6 +1594,8 @@ def classify_pair(d):
             return "timestamp 0 written as the wall clock (librdkafka treats 0 as now)"
         return "timestamp differs"
     parts = []
+    if diff == ["key"] and e.get("value") == "null" and a.get("value") == "null":
+        return "PARTITION BY of a tombstone: ksqlDB's new key is NULL, wasp evaluates the key expression"
     if "key" in diff:
         parts.append(classify_value(e.get("key"), a.get("key"), "key"))
     if "value" in diff:
@@ -1692,9 +1694,53 @@ def value_diff_kind(e, g):
 # Report
 
 
+def leaf_diffs(e, a, path="", out=None):
+    """Where two test-style values differ, leaf by leaf (for the report)."""
+    out = [] if out is None else out
+    if isinstance(e, dict) and isinstance(a, dict):
+        for k, v in e.items():
+            av = a.get(k, a.get(k.upper()))
+            if k not in a and k.upper() not in a:
+                out.append("%s.%s missing (expected %s)" % (path, k, show(v)))
+            else:
+                leaf_diffs(v, av, "%s.%s" % (path, k), out)
+        for k in a:
+            if k not in e and k.lower() not in e and not any(x.upper() == k for x in e):
+                out.append("%s.%s unexpected (%s)" % (path, k, show(a[k])))
+    elif isinstance(e, list) and isinstance(a, list) and len(e) == len(a):
+        for i, (x, y) in enumerate(zip(e, a)):
+            leaf_diffs(x, y, "%s[%d]" % (path, i), out)
+    elif not matches(a, e):
+        out.append("%s: expected %s, got %s" % (path or "(whole)", show(e), show(a)))
+    return out
+
+
+def record_diff_text(er, ar, differs):
+    parts = []
+    for what in ("key", "value"):
+        if what in (differs or []):
+            try:
+                ev = load_json_exact(er[what])
+            except (ValueError, TypeError):
+                ev = er[what]
+            try:
+                av = load_json_exact(ar[what])
+            except (ValueError, TypeError):
+                av = ar[what]
+            leaves = leaf_diffs(ev, av)
+            parts.append("%s %s" % (what, "; ".join(leaves[:3]) + (" (+%d more)" % (len(leaves) - 3) if len(leaves) > 3 else "")))
+    if "timestamp" in (differs or []):
+        parts.append("timestamp: expected %s, got %s" % (er.get("timestamp"), ar.get("timestamp")))
+    if "headers" in (differs or []):
+        parts.append("headers: expected %s, got %s" % (er.get("headers"), ar.get("headers")))
+    return "; ".join(parts)
+
+
 def example_text(r):
     d = r.get("detail") or {}
     k = d.get("kind")
+    if k == "timestamp_zero_only":
+        return "topic %s record %d: key and value match; expected timestamp 0, got %s" % (d["topic"], d["index"], d["actual_record"]["timestamp"])
     if k == "statement_failed":
         return "statement `%s` → %s" % (_short(d.get("sql"), 200), _short(d.get("message"), 300))
     if k == "error_message_differs":
@@ -1702,17 +1748,19 @@ def example_text(r):
     if k == "expected_error_not_raised":
         return "expected %s %r; %s" % (d.get("expected_type", "").split(".")[-1], _short(d.get("expected"), 200), d.get("note"))
     if k == "record_mismatch":
-        return "topic %s record %d differs in %s: expected %s, got %s" % (
-            d["topic"], d["index"], "/".join(d.get("differs") or []), _short(json.dumps(d["expected_record"]), 300),
-            _short(json.dumps(d["actual_record"]), 300))
+        er, ar = d["expected_record"], d["actual_record"]
+        return "topic %s record %d: %s (expected key %s value %s; got key %s value %s)" % (
+            d["topic"], d["index"], _short(record_diff_text(er, ar, d.get("differs")), 400),
+            _short(er["key"], 60), _short(er["value"], 160), _short(ar["key"], 60), _short(ar["value"], 160))
     if k == "record_count":
         fm = d.get("first_mismatch") or {}
         s = "topic %s: expected %d records, got %d" % (d["topic"], d["expected_count"], d["actual_count"])
         if fm.get("extra_record"):
             s += "; first extra: %s" % _short(json.dumps(fm["extra_record"]), 250)
+        elif fm.get("expected_record") and fm.get("actual_record"):
+            s += "; first unmatched expected #%d: %s" % (fm["index"], _short(record_diff_text(fm["expected_record"], fm["actual_record"], fm.get("differs")), 300))
         elif fm.get("expected_record"):
-            s += "; first unmatched expected #%d %s vs %s" % (fm["index"], _short(json.dumps(fm["expected_record"]), 200),
-                                                               _short(json.dumps(fm.get("actual_record")), 250))
+            s += "; first unmatched expected #%d: %s" % (fm["index"], _short(json.dumps(fm["expected_record"]), 200))
         return s
     if k == "post_condition":
         return "; ".join(_short(p, 300) for p in d.get("problems") or [])
@@ -1883,6 +1931,14 @@ def main():
         with open(args.results, "w", encoding="utf-8") as f:
             for r in results:
                 f.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
+        try:
+            old = open(args.report, encoding="utf-8").read()
+            m = re.search(r"Command:\n\n```\n(.*?)\n```", old, re.S)
+            first = m.group(1).splitlines()[0] if m else ""
+            if first and "--report-only" not in first:
+                command = first + "\n# regrouped with: " + command
+        except OSError:
+            pass
         write_report(results, args.report, command)
         print("report: %s" % args.report)
         return
