@@ -52,18 +52,29 @@ fn check_offsets(offsets: Option<&[u8]>, len: usize, data_len: usize) -> Result<
     if offsets.len() < need {
         return Err(LayoutError(format!("{len} rows need {need} offset bytes, found {}", offsets.len())));
     }
-    let mut prev = i32::read_le(&offsets[..4]);
-    if prev < 0 {
-        return Err(LayoutError(format!("offset 0 is negative ({prev})")));
+    let offsets = &offsets[..need];
+    let first = i32::read_le(&offsets[..4]);
+    if first < 0 {
+        return Err(LayoutError(format!("offset 0 is negative ({first})")));
     }
-    let first = prev as usize;
-    for i in 1..=len {
-        let next = i32::read_le(&offsets[i * 4..i * 4 + 4]);
-        if next < prev {
-            return Err(LayoutError(format!("offsets decrease at row {}: {prev} then {next}", i - 1)));
-        }
+    // One branch-free pass (it vectorizes); the failing row is looked for only when
+    // there is one.
+    let mut prev = first;
+    let mut sorted = true;
+    for chunk in offsets[4..].chunks_exact(4) {
+        let next = i32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        sorted &= next >= prev;
         prev = next;
     }
+    if !sorted {
+        for i in 1..=len {
+            let (a, b) = (offset_i32(offsets, i - 1), offset_i32(offsets, i));
+            if b < a {
+                return Err(LayoutError(format!("offsets decrease at row {}: {a} then {b}", i - 1)));
+            }
+        }
+    }
+    let first = first as usize;
     let last = prev as usize;
     if last > data_len {
         return Err(LayoutError(format!("offsets reach byte {last} of a {data_len}-byte data buffer")));
@@ -72,8 +83,13 @@ fn check_offsets(offsets: Option<&[u8]>, len: usize, data_len: usize) -> Result<
 }
 
 #[inline]
+fn offset_i32(offsets: &[u8], i: usize) -> i32 {
+    i32::read_le(&offsets[i * 4..i * 4 + 4])
+}
+
+#[inline]
 fn offset(offsets: &[u8], i: usize) -> usize {
-    i32::read_le(&offsets[i * 4..i * 4 + 4]) as usize
+    offset_i32(offsets, i) as usize
 }
 
 /// A column of fixed-width values: `PrimitiveView<i64>` for BIGINT, and so on.
@@ -259,12 +275,17 @@ impl<'a> StrView<'a> {
         let len = col.len as usize;
         let (first, last) = check_offsets(col.offsets, len, col.values.len())?;
         let offsets = col.offsets.map_or(&[][..], |o| &o[..(len + 1) * 4]);
-        let data = std::str::from_utf8(&col.values[first..last])
-            .map_err(|e| LayoutError(format!("STRING data is not UTF-8: {e}")))?;
-        for i in 1..len {
-            let at = offset(offsets, i) - first;
-            if !data.is_char_boundary(at) {
-                return Err(LayoutError(format!("STRING row {i} starts inside a UTF-8 character")));
+        let bytes = &col.values[first..last];
+        // ASCII text (the common case, and a fast vectorizable check) is UTF-8 with a
+        // character boundary at every byte, so the per-row boundary check is skipped.
+        let ascii = bytes.is_ascii();
+        let data = std::str::from_utf8(bytes).map_err(|e| LayoutError(format!("STRING data is not UTF-8: {e}")))?;
+        if !ascii {
+            for i in 1..len {
+                let at = offset(offsets, i) - first;
+                if !data.is_char_boundary(at) {
+                    return Err(LayoutError(format!("STRING row {i} starts inside a UTF-8 character")));
+                }
             }
         }
         Ok(StrView { offsets, data, base: first, validity: validity(&col)?, len })

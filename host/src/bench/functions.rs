@@ -7,6 +7,9 @@
 //! (numeric), built by `scripts/build-udfs` into `target/udfs` (or
 //! `$WASP_UDFS_DIR`), deployed with `CREATE FUNCTION` as a user deploys them. Only
 //! the projection that calls the function is timed: the batches are decoded before.
+//!
+//! `WASP_BENCH_TWINS=rust,rows` (any of `rust`, `python`, `js`, `rows`) measures only
+//! those twins, for profiling one of them; the others print `-`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -75,8 +78,10 @@ pub fn run(n: usize) -> Result<(), String> {
     let engine = Engine::open(config, Arc::new(memory)).map_err(|e| e.to_string())?;
     let props = RequestProperties::new();
     engine.execute_sync(CREATE_IN, &props).map_err(|e| e.error.to_string())?;
+    let wanted = std::env::var("WASP_BENCH_TWINS").ok();
+    let measured = |twin: &str| wanted.as_deref().is_none_or(|w| w.split(',').any(|t| t.trim() == twin));
     for case in &CASES {
-        for lang in LANGUAGES {
+        for lang in LANGUAGES.into_iter().filter(|l| measured(l)) {
             let file = dir.join(format!("{}-{lang}.wasm", case.module));
             let sql = format!(
                 "CREATE FUNCTION {}_{lang}{} AS WASM FROM 'file://{}' WITH (EXPORT='{}');",
@@ -87,7 +92,7 @@ pub fn run(n: usize) -> Result<(), String> {
             );
             engine.execute_sync(&sql, &props).map_err(|e| format!("{sql}: {}", e.error))?;
         }
-        if let Some(export) = case.rows_export {
+        if let Some(export) = case.rows_export.filter(|_| measured("rows")) {
             let sql = format!(
                 "CREATE FUNCTION {}_rust_rows{} AS WASM FROM 'file://{}' WITH (EXPORT='{export}');",
                 case.module,
@@ -110,17 +115,21 @@ pub fn run(n: usize) -> Result<(), String> {
             let builtin = projection_ns(&engine, case.builtin, &records, batch_size)?;
             print!("  {:<8} {batch_size:>6} {builtin:>9.1}", case.kind);
             for lang in LANGUAGES {
+                if !measured(lang) {
+                    print!(" {:>16}", "-");
+                    continue;
+                }
                 let call = case.twin.replace("{}", &format!("{}_{lang}", case.module));
                 let ns = projection_ns(&engine, &call, &records, batch_size)?;
                 print!(" {:>8.1} ({:>4.1}x)", ns, ns / builtin);
             }
             match case.rows_export {
-                Some(_) => {
+                Some(_) if measured("rows") => {
                     let call = case.twin.replace("{}", &format!("{}_rust_rows", case.module));
                     let ns = projection_ns(&engine, &call, &records, batch_size)?;
                     println!(" {:>8.1} ({:>4.1}x)", ns, ns / builtin);
                 }
-                None => println!(" {:>16}", "-"),
+                _ => println!(" {:>16}", "-"),
             }
         }
     }

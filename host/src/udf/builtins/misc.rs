@@ -398,6 +398,17 @@ fn flat_equal(a: &dyn Array, i: usize, b: &dyn Array, j: usize) -> bool {
 
 pub(super) const FUNCTIONS: &[Builtin] = &[
     Builtin {
+        name: "AS_VALUE",
+        category: "OTHER",
+        description: "Its argument unchanged: copies a key column into the value (SELECT id, AS_VALUE(id) AS id_copy).",
+        signatures: &["AS_VALUE(T) -> T"],
+        return_type: |args| match args {
+            [t] => Ok(t.clone()),
+            _ => Err(reject("AS_VALUE", args, &["AS_VALUE(T)"])),
+        },
+        eval: |args| Ok(args.args[0].to_array(args.rows)),
+    },
+    Builtin {
         name: "COALESCE",
         category: "OTHER",
         description: "The first non-NULL argument, at the common type of all arguments.",
@@ -441,6 +452,13 @@ mod tests {
     use super::super::testing::*;
 
     const N: Value = Value::Null;
+
+    #[test]
+    fn as_value_returns_its_argument() {
+        assert_eq!(call("AS_VALUE", vec![Value::Int(7)]), Value::Int(7));
+        assert_eq!(call("AS_VALUE", vec![s("k")]), s("k"));
+        assert_eq!(call_typed("AS_VALUE", &[DataType::Int], vec![N]).0, N);
+    }
 
     #[test]
     fn coalesce() {
