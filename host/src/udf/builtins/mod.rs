@@ -11,6 +11,7 @@ mod json;
 mod misc;
 mod numeric;
 mod string;
+mod url;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -94,13 +95,14 @@ pub fn each_row(
 /// Every built-in function.
 pub fn all() -> Vec<Arc<dyn ScalarUdf>> {
     let mut out: Vec<Arc<dyn ScalarUdf>> = Vec::new();
-    let families: [&[Builtin]; 6] = [
+    let families: [&[Builtin]; 7] = [
         string::FUNCTIONS,
         numeric::FUNCTIONS,
         datetime::FUNCTIONS,
         collections::FUNCTIONS,
         json::FUNCTIONS,
         misc::FUNCTIONS,
+        url::FUNCTIONS,
     ];
     for family in families {
         for f in family {
