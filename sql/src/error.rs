@@ -65,7 +65,22 @@ impl SqlError {
     pub fn unsupported(pos: Option<Pos>, message: impl Into<String>) -> SqlError {
         SqlError::Unsupported { pos, message: message.into() }
     }
+
+    /// A type error with the clause it arose in named first, as ksqlDB names it
+    /// (`Invalid Predicate: ...`, `Error in WHERE expression: ...`); other errors, and
+    /// one that already names a clause, pass unchanged.
+    pub fn in_clause(self, clause: &str) -> SqlError {
+        match self {
+            SqlError::Type { pos, message } if !CLAUSE_PREFIXES.iter().any(|p| message.starts_with(p)) => {
+                SqlError::Type { pos, message: format!("{clause}: {message}") }
+            }
+            other => other,
+        }
+    }
 }
+
+/// The clause names [`SqlError::in_clause`] puts first.
+const CLAUSE_PREFIXES: [&str; 3] = ["Invalid Predicate", "Error in ", "Type error in "];
 
 /// The closest candidate to `name` by edit distance, for "did you mean" hints.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {

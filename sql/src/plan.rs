@@ -246,11 +246,14 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
     let mut plan = LogicalPlan::Source { name: query.from.name.clone(), kind, schema: input_schema.clone() };
 
     if let Some(predicate) = &query.selection {
-        let bound = binder.bind(predicate)?;
+        let bound = binder.bind(predicate).map_err(|e| e.in_clause("Error in WHERE expression"))?;
         if bound.data_type() != DataType::Boolean && bound.data_type() != DataType::Null {
             return Err(SqlError::type_error(
                 predicate.pos(),
-                format!("WHERE expression must be BOOLEAN, found {} ({predicate})", bound.data_type()),
+                format!(
+                    "Type error in WHERE expression: Should evaluate to boolean but is {predicate} ({}) instead.",
+                    bound.data_type()
+                ),
             ));
         }
         plan = LogicalPlan::Filter { input: Box::new(plan), predicate: bound };
@@ -612,12 +615,14 @@ impl<'a> Binder<'a> {
                 let bound: Vec<BoundExpr> = items.iter().map(|i| self.bind(i)).collect::<Result<_, _>>()?;
                 let typed: Vec<(&Expr, DataType)> =
                     items.iter().copied().zip(bound.iter().map(BoundExpr::data_type)).collect();
-                let common = coerce::common_type(self, &typed)?.unwrap_or(DataType::Null);
+                let predicate = |e: SqlError| e.in_clause("Invalid Predicate");
+                let common = coerce::common_type(self, &typed).map_err(predicate)?.unwrap_or(DataType::Null);
                 let mut converted = items
                     .iter()
                     .zip(bound)
                     .map(|(i, b)| coerce::convert(i, b, &common))
-                    .collect::<Result<Vec<_>, _>>()?;
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(predicate)?;
                 let value = converted.remove(0);
                 Ok(BoundExpr::InList { expr: Box::new(value), list: converted, negated: *negated })
             }
