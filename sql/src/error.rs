@@ -111,7 +111,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Appends "Did you mean X?" when a close match exists.
 pub fn did_you_mean<'a>(message: String, name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     match closest(name, candidates) {
-        Some(c) => format!("{message}. Did you mean {c}?"),
+        Some(c) => format!("{message}{} Did you mean {c}?", if message.ends_with('.') { "" } else { "." }),
         None => message,
     }
 }

@@ -242,11 +242,13 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
         ));
     }
     let input_schema = Schema::source_row(&declared);
-    let binder = Binder { schema: &input_schema, catalog, qualifiers: qualifiers(query) };
+    let binder = Binder::new(&input_schema, catalog, qualifiers(query));
     let mut plan = LogicalPlan::Source { name: query.from.name.clone(), kind, schema: input_schema.clone() };
 
     if let Some(predicate) = &query.selection {
+        binder.clause.set("WHERE");
         let bound = binder.bind(predicate).map_err(|e| e.in_clause("Error in WHERE expression"))?;
+        binder.clause.set("SELECT");
         if bound.data_type() != DataType::Boolean && bound.data_type() != DataType::Null {
             return Err(SqlError::type_error(
                 predicate.pos(),
@@ -273,7 +275,12 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
         query
             .partition_by
             .iter()
-            .map(|e| Ok((key_names.name_for(e), binder.bind(e)?)))
+            .map(|e| {
+                binder.clause.set("PARTITION BY");
+                let bound = binder.bind(e);
+                binder.clause.set("SELECT");
+                Ok((key_names.name_for(e), bound?))
+            })
             .collect::<Result<_, SqlError>>()?
     };
     for (name, key) in &partition_keys {
@@ -406,7 +413,7 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
 pub fn check_persistent(query: &Query, sink: &str, catalog: &dyn Catalog) -> Result<(), SqlError> {
     let Some((_, declared)) = catalog.source(&query.from.name) else { return Ok(()) };
     let schema = Schema::source_row(&declared);
-    let binder = Binder { schema: &schema, catalog, qualifiers: qualifiers(query) };
+    let binder = Binder::new(&schema, catalog, qualifiers(query));
     let mut star = false;
     let mut selected: Vec<(BoundExpr, String)> = Vec::new();
     let mut aliases = AliasGenerator::new(&declared);
@@ -546,9 +553,17 @@ pub struct Binder<'a> {
     pub schema: &'a Schema,
     pub catalog: &'a dyn Catalog,
     pub qualifiers: Vec<String>,
+    /// The clause being bound (`SELECT`, `WHERE`, `PARTITION BY`), which an unknown
+    /// column's error names as ksqlDB's does.
+    pub clause: std::cell::Cell<&'static str>,
 }
 
 impl<'a> Binder<'a> {
+    /// A binder over `schema`, binding the SELECT clause until told otherwise.
+    pub fn new(schema: &'a Schema, catalog: &'a dyn Catalog, qualifiers: Vec<String>) -> Binder<'a> {
+        Binder { schema, catalog, qualifiers, clause: "SELECT".into() }
+    }
+
     fn check_qualifier(&self, q: &str, pos: Pos) -> Result<(), SqlError> {
         if self.qualifiers.iter().any(|x| x == q) {
             Ok(())
@@ -568,7 +583,7 @@ impl<'a> Binder<'a> {
                     SqlError::not_found(
                         Some(*pos),
                         did_you_mean(
-                            format!("column {name} cannot be resolved"),
+                            format!("{} column '{name}' cannot be resolved.", self.clause.get()),
                             name,
                             self.schema.fields.iter().map(|f| f.name.as_str()),
                         ),

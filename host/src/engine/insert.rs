@@ -58,7 +58,7 @@ impl Engine {
         let empty = Schema::default();
         let st = self.lock();
         let bind = BindCatalog { catalog: &st.catalog, functions: &self.functions };
-        let binder = Binder { schema: &empty, catalog: &bind, qualifiers: Vec::new() };
+        let binder = Binder::new(&empty, &bind, Vec::new());
         let mut row = vec![Value::Null; def.fields.len()];
         let mut timestamp = None;
         for (name, expr) in names.iter().zip(values) {
