@@ -29,6 +29,12 @@ impl Dialect for WaspDialect {
     fn is_delimited_identifier_start(&self, ch: char) -> bool {
         ch == '`' || ch == '"'
     }
+
+    /// ksqlDB's `DIGIT_IDENTIFIER`: a name may start with digits (`AS 1R`), as long as
+    /// it is not a number.
+    fn supports_numeric_prefix(&self) -> bool {
+        true
+    }
 }
 
 /// Words that cannot be used as bare identifiers or aliases.
@@ -1123,6 +1129,18 @@ mod tests {
         // Positions differ after printing, so compare the printed forms.
         assert_eq!(parse_statement(&printed).unwrap().to_string(), printed);
         printed
+    }
+
+    #[test]
+    fn names_may_start_with_digits_and_numbers_stay_numbers() {
+        let printed = round_trip("SELECT ROUND(v, -1) AS 1r, 2R, 1.5e3 AS x, 10 AS y, 0.5 AS z FROM t EMIT CHANGES");
+        assert!(printed.contains("AS `1R`, `2R`"), "{printed}");
+        let Statement::Select(q) = parse_statement("SELECT 10, 1.5e3, 0.5 FROM t EMIT CHANGES").unwrap() else {
+            panic!("not a query")
+        };
+        for item in &q.projection {
+            assert!(matches!(item, SelectItem::Expr { expr: Expr::Literal(_), .. }), "{item:?}");
+        }
     }
 
     #[test]
