@@ -100,7 +100,12 @@ impl Format {
                     Err(format!("the NONE format cannot carry {what} columns"))
                 }
             }
-            Format::Json { .. } => Ok(()),
+            Format::Json { .. } => {
+                if fields.iter().any(|f| has_non_string_map_key(&f.data_type)) {
+                    return Err("JSON only supports MAP types with STRING keys".into());
+                }
+                Ok(())
+            }
         }
     }
 
@@ -127,6 +132,17 @@ impl Format {
             Format::Json { .. } => Format::JSON,
             other => other.clone(),
         }
+    }
+}
+
+/// Whether `t` holds a MAP whose keys are not STRING, at any depth: a JSON object's
+/// keys are strings, so JSON refuses such a map as ksqlDB does.
+fn has_non_string_map_key(t: &DataType) -> bool {
+    match t {
+        DataType::Map(k, v) => **k != DataType::String || has_non_string_map_key(v),
+        DataType::Array(e) => has_non_string_map_key(e),
+        DataType::Struct(fields) => fields.iter().any(|f| has_non_string_map_key(&f.data_type)),
+        _ => false,
     }
 }
 
