@@ -53,6 +53,9 @@ pub struct Pipeline {
     /// `TIMESTAMP` column (`CREATE STREAM ... WITH (TIMESTAMP='col') AS SELECT`);
     /// otherwise records carry the input's `ROWTIME`.
     pub output_timestamp: Option<Evaluator>,
+    /// Whether the query sets a new key (`PARTITION BY`): a record without a value then
+    /// gets a NULL key, as ksqlDB gives it, since the key expressions have no row.
+    pub rekeyed: bool,
 }
 
 impl Pipeline {
@@ -135,6 +138,7 @@ impl Pipeline {
             output_schema: plan.schema().clone(),
             limit,
             output_timestamp: None,
+            rekeyed: nodes.iter().any(|n| matches!(n, LogicalPlan::Repartition { .. })),
         })
     }
 

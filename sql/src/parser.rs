@@ -824,6 +824,13 @@ impl Parser {
 
     fn parse_unary(&mut self) -> Result<Expr, SqlError> {
         if self.consume(&Token::Minus) {
+            // A negative number literal is read with its sign, so BIGINT's minimum fits
+            // and an overflow names the number as written.
+            if let Token::Number(n, _) = self.peek().clone() {
+                let pos = self.peek_pos();
+                self.next();
+                return Ok(Expr::Literal(number_literal(&format!("-{n}"), pos)?));
+            }
             let expr = self.parse_unary()?;
             return Ok(match expr {
                 Expr::Literal(l @ (Literal::Integer(_) | Literal::Decimal(_) | Literal::Double(_))) => {
@@ -1104,7 +1111,7 @@ fn number_literal(text: &str, pos: Pos) -> Result<Literal, SqlError> {
     }
     text.parse::<i64>()
         .map(Literal::Integer)
-        .map_err(|_| SqlError::parse(pos, format!("number '{text}' does not fit BIGINT")))
+        .map_err(|_| SqlError::parse(pos, format!("Invalid numeric literal: {text}")))
 }
 
 fn negate_literal(lit: Literal) -> Literal {

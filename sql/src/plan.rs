@@ -675,7 +675,10 @@ impl<'a> Binder<'a> {
                 let b = self.bind(e)?;
                 let from = b.data_type();
                 if !castable(&from, data_type) {
-                    return Err(SqlError::type_error(Some(*pos), format!("cannot CAST {from} to {data_type} ({e})")));
+                    return Err(SqlError::type_error(
+                        Some(*pos),
+                        format!("Cast of {from} to {data_type} is not supported ({e})"),
+                    ));
                 }
                 Ok(BoundExpr::Cast { expr: Box::new(b), data_type: data_type.clone() })
             }

@@ -121,6 +121,11 @@ impl RowCodec {
         self.drop_tombstones = true;
     }
 
+    /// The batch columns an encoder writes into the record key.
+    pub fn key_columns(&self) -> &[usize] {
+        &self.key.slots
+    }
+
     /// The rows of the last finished batch that came from records with a null value (a
     /// tombstone), ascending; a sink writes them as tombstones.
     pub fn tombstones(&self) -> &[usize] {

@@ -97,7 +97,17 @@ impl Format {
                 if fields.is_empty() {
                     Ok(())
                 } else {
-                    Err(format!("the NONE format cannot carry {what} columns"))
+                    let got: Vec<String> = fields
+                        .iter()
+                        .map(|f| {
+                            let key = if what == "key" { " KEY" } else { "" };
+                            format!("`{}` {}{key}", f.name, f.data_type)
+                        })
+                        .collect();
+                    Err(format!(
+                        "The 'NONE' format can only be used when no columns are defined. Got: [{}]",
+                        got.join(", ")
+                    ))
                 }
             }
             Format::Json { .. } => {

@@ -129,6 +129,9 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                 Output::Topic(_) => {
                     let ticket = AckTicket::new();
                     if let (Some(s), Some(codec)) = (sink.as_mut(), out_codec.as_ref()) {
+                        if pipeline.rekeyed && !tombstones.is_empty() {
+                            null_keys(&mut batch, codec.key_columns(), &tombstones);
+                        }
                         let times = match &pipeline.output_timestamp {
                             Some(stamp) => {
                                 let mut errors = crate::udf::RowErrors::default();
@@ -197,4 +200,24 @@ struct Timings {
     poll: Duration,
     work: Duration,
     batches: u64,
+}
+
+/// Sets the key columns of `rows` to NULL: a record without a value that a query
+/// re-keys gets a NULL key, as in ksqlDB (the key expressions have no row to read; a
+/// key of several columns is then a record of NULLs).
+fn null_keys(batch: &mut crate::batch::Batch, key_columns: &[usize], rows: &[usize]) {
+    let mut mask = vec![false; batch.rows];
+    for &r in rows {
+        if let Some(m) = mask.get_mut(r) {
+            *m = true;
+        }
+    }
+    let mask = arrow_array::BooleanArray::from(mask);
+    for &c in key_columns {
+        if let Some(column) = batch.columns.get(c) {
+            if let Ok(nulled) = arrow_select::nullif::nullif(column.as_ref(), &mask) {
+                batch.columns[c] = nulled;
+            }
+        }
+    }
 }
