@@ -340,10 +340,7 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
                     ));
                 }
                 if bound.data_type() == DataType::Null {
-                    return Err(SqlError::type_error(
-                        expr.pos(),
-                        format!("cannot infer the type of {expr}; CAST it to a type"),
-                    ));
+                    return Err(SqlError::type_error(expr.pos(), untyped_null(expr)));
                 }
                 out_fields.push(Field::new(name, bound.data_type(), role));
                 out_exprs.push(bound);
@@ -1224,4 +1221,19 @@ pub fn literal(lit: &Literal) -> Result<BoundExpr, SqlError> {
         Literal::Double(d) => BoundExpr::Literal { value: Value::Double(*d), data_type: DataType::Double },
         Literal::String(s) => BoundExpr::Literal { value: Value::string(s), data_type: DataType::String },
     })
+}
+
+/// Why a projected expression has no type (it is NULL whatever the row), in ksqlDB's
+/// words for the expression's kind.
+fn untyped_null(expr: &Expr) -> String {
+    match expr {
+        Expr::Case { .. } => "Invalid Case expression. All case branches have NULL type".into(),
+        Expr::Function { name, args, .. } => format!(
+            "Function '{}' cannot be resolved due to ambiguous method parameters ({}).",
+            name.to_ascii_lowercase(),
+            vec!["null"; args.len()].join(", ")
+        ),
+        _ => "Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR)."
+            .into(),
+    }
 }
