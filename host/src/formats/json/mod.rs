@@ -643,11 +643,45 @@ pub fn write_double(buf: &mut Vec<u8>, d: f64) {
         buf.extend_from_slice(b"null");
     } else if d == 0.0 || (1e-3..1e7).contains(&d.abs()) {
         // ryu's shortest form is plain decimal in this range and ends in ".0" for
-        // whole numbers, like Java's.
-        buf.extend_from_slice(ryu::Buffer::new().format_finite(d).as_bytes());
+        // whole numbers, like Java's; short decimals (prices, ROUND(x, 2)) skip it.
+        if !write_short_decimal(buf, d) {
+            buf.extend_from_slice(ryu::Buffer::new().format_finite(d).as_bytes());
+        }
     } else {
         let _ = write!(buf, "{}", format_double(d));
     }
+}
+
+/// Writes `d` when it is a decimal of at most three fraction digits, `m / 10^k` exactly
+/// as a double divides it with `|m| < 2^53`, and says whether it did. With the least
+/// such `k` this is the shortest text that reads back as `d`, and the only one of its
+/// length (a double below 10^7 is finer than 10^-3): the digits ryu prints, without
+/// its general algorithm. Callers keep `|d|` below 10^7.
+fn write_short_decimal(buf: &mut Vec<u8>, d: f64) -> bool {
+    const POWERS: [f64; 4] = [1.0, 10.0, 100.0, 1000.0];
+    for (k, p) in POWERS.iter().enumerate() {
+        let m = (d * p).round();
+        if m.abs() >= 9_007_199_254_740_992.0 || m / p != d {
+            continue;
+        }
+        let m = m.abs() as u64;
+        let scale = 10u64.pow(k as u32);
+        if d.is_sign_negative() {
+            buf.push(b'-');
+        }
+        let mut digits = itoa::Buffer::new();
+        buf.extend_from_slice(digits.format(m / scale).as_bytes());
+        buf.push(b'.');
+        if k == 0 {
+            buf.push(b'0');
+        } else {
+            let frac = digits.format(m % scale);
+            buf.extend(std::iter::repeat_n(b'0', k - frac.len()));
+            buf.extend_from_slice(frac.as_bytes());
+        }
+        return true;
+    }
+    false
 }
 
 /// Writes a JSON string literal with escapes.
@@ -688,6 +722,30 @@ pub fn write_str(buf: &mut Vec<u8>, s: &str) {
 mod tests {
     use super::*;
     use crate::columnar::{array_of, values_of};
+
+    #[test]
+    fn short_decimals_are_written_as_ryu_writes_them() {
+        let mut values = vec![0.0, -0.0, 0.001, -0.001, 0.05, 0.1, 0.3, 1.0, 10.5, 123.45, 9_999_999.999, 0.0011];
+        // Prices and rounded values, and doubles that are not short decimals at all.
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..50_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let k = (x % 4) as i32;
+            let m = ((x >> 8) % 10_000_000_000) as f64;
+            let sign = if x & 1 == 1 { -1.0 } else { 1.0 };
+            values.push(sign * m / 10f64.powi(k));
+            values.push(sign * f64::from_bits(0x3F50_0000_0000_0000 + (x >> 12) % 0x0170_0000_0000_0000));
+        }
+        let mut buf = Vec::new();
+        for d in values.into_iter().filter(|d| *d == 0.0 || (1e-3..1e7).contains(&d.abs())) {
+            buf.clear();
+            write_double(&mut buf, d);
+            let want = ryu::Buffer::new().format_finite(d).to_owned();
+            assert_eq!(std::str::from_utf8(&buf).unwrap(), want, "{d:?}");
+        }
+    }
 
     fn layout() -> ObjectLayout {
         let mut layout = ObjectLayout::default();
