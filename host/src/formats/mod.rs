@@ -47,15 +47,20 @@ impl Format {
         match upper.as_str() {
             "JSON" => Ok(Format::JSON),
             "DELIMITED" => {
-                let delimiter = match delimiter.map(|d| d.to_ascii_uppercase()) {
+                // ksqlDB's messages, word for word.
+                const INVALID: &str = "Failed to prepare statement: Configuration VALUE_DELIMITER is invalid";
+                const EXAMPLE: &str = "Example valid value: ';'";
+                let delimiter = match delimiter {
                     None => b',',
-                    Some(d) if d == "TAB" => b'\t',
-                    Some(d) if d == "SPACE" => b' ',
-                    Some(d) if d.trim().is_empty() => return Err(
-                        "Configuration VALUE_DELIMITER is invalid: Delimiter cannot be empty, if you meant to have a tab or space for delimiter, please use the special values 'TAB' or 'SPACE'".into(),
-                    ),
+                    Some(d) if d.eq_ignore_ascii_case("TAB") => b'\t',
+                    Some(d) if d.eq_ignore_ascii_case("SPACE") => b' ',
+                    Some(d) if d.trim().is_empty() => return Err(format!(
+                        "{INVALID}: Delimiter cannot be empty, if you meant to have a tab or space for delimiter, please use the special values 'TAB' or 'SPACE'\n{EXAMPLE}"
+                    )),
                     Some(d) if d.len() == 1 => d.as_bytes()[0],
-                    Some(d) => return Err(format!("VALUE_DELIMITER must be one character, TAB or SPACE, got '{d}'")),
+                    Some(d) => return Err(format!(
+                        "{INVALID}: Invalid delimiter value: '{d}'. Delimiter must be a single character or TAB,SPACE\n{EXAMPLE}"
+                    )),
                 };
                 Ok(Format::Delimited { delimiter })
             }
