@@ -1,7 +1,7 @@
 //! The host planner: a `LogicalPlan` plus the source's definition becomes a
 //! [`Pipeline`]: a decoder, a chain of operators and the output layout.
 
-use wasp_sql::plan::{ROWKEY, ROWOFFSET, ROWPARTITION, ROWTIME};
+use wasp_sql::plan::{ColumnRole, ROWKEY, ROWOFFSET, ROWPARTITION, ROWTIME};
 use wasp_sql::{BoundExpr, DataType, LogicalPlan, Schema, Value};
 
 use crate::api::EngineError;
@@ -53,9 +53,11 @@ pub struct Pipeline {
     /// `TIMESTAMP` column (`CREATE STREAM ... WITH (TIMESTAMP='col') AS SELECT`);
     /// otherwise records carry the input's `ROWTIME`.
     pub output_timestamp: Option<Evaluator>,
-    /// Whether the query sets a new key (`PARTITION BY`): a record without a value then
-    /// gets a NULL key, as ksqlDB gives it, since the key expressions have no row.
-    pub rekeyed: bool,
+    /// Per key column of a re-keyed output (`PARTITION BY`), whether a record without a
+    /// value gets NULL there: its expression reads a value or pseudo column, which such
+    /// a record does not have (ksqlDB's rule; an expression over key columns only is
+    /// computed). Empty when the query keeps its input's key.
+    pub tombstone_null_keys: Vec<bool>,
 }
 
 impl Pipeline {
@@ -138,7 +140,15 @@ impl Pipeline {
             output_schema: plan.schema().clone(),
             limit,
             output_timestamp: None,
-            rekeyed: nodes.iter().any(|n| matches!(n, LogicalPlan::Repartition { .. })),
+            tombstone_null_keys: nodes
+                .iter()
+                .find_map(|n| match n {
+                    LogicalPlan::Repartition { keys, .. } => {
+                        Some(keys.iter().map(|k| reads_non_key(k, input_schema)).collect())
+                    }
+                    _ => None,
+                })
+                .unwrap_or_default(),
         })
     }
 
@@ -175,6 +185,17 @@ impl Pipeline {
 
 /// Which input columns the plan reads: everything up to and including the first
 /// projection is bound against the source row, and so is the TIMESTAMP column.
+/// Whether `e` reads a column that is not a key column of `schema`.
+fn reads_non_key(e: &BoundExpr, schema: &Schema) -> bool {
+    let mut found = false;
+    e.visit(&mut |n| {
+        if let BoundExpr::Column { index, .. } = n {
+            found |= schema.fields.get(*index).is_none_or(|f| f.role != ColumnRole::Key);
+        }
+    });
+    found
+}
+
 fn needed_columns(nodes: &[&LogicalPlan], width: usize, source: &SourceDef, schema: &Schema) -> Vec<bool> {
     let mut needed = vec![false; width];
     if let Some(ts) = source.timestamp.as_ref().and_then(|t| schema.index_of(t)) {

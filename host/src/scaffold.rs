@@ -45,6 +45,7 @@ impl Lang {
                 file!("rust", "Cargo.toml", false),
                 file!("rust", "src/lib.rs", false),
                 file!("rust", ".gitignore", false),
+                file!("rust", ".cargo/config.toml", false),
                 file!("rust", "build.sh", true),
             ],
             Lang::C => &[file!("c", "{{name}}.c", false), file!("c", "build.sh", true)],

@@ -129,8 +129,15 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                 Output::Topic(_) => {
                     let ticket = AckTicket::new();
                     if let (Some(s), Some(codec)) = (sink.as_mut(), out_codec.as_ref()) {
-                        if pipeline.rekeyed && !tombstones.is_empty() {
-                            null_keys(&mut batch, codec.key_columns(), &tombstones);
+                        if !tombstones.is_empty() && pipeline.tombstone_null_keys.contains(&true) {
+                            let nulled: Vec<usize> = codec
+                                .key_columns()
+                                .iter()
+                                .zip(&pipeline.tombstone_null_keys)
+                                .filter(|(_, null)| **null)
+                                .map(|(c, _)| *c)
+                                .collect();
+                            null_keys(&mut batch, &nulled, &tombstones);
                         }
                         let times = match &pipeline.output_timestamp {
                             Some(stamp) => {
@@ -202,9 +209,9 @@ struct Timings {
     batches: u64,
 }
 
-/// Sets the key columns of `rows` to NULL: a record without a value that a query
-/// re-keys gets a NULL key, as in ksqlDB (the key expressions have no row to read; a
-/// key of several columns is then a record of NULLs).
+/// Sets `key_columns` of `rows` to NULL: the key columns of a re-keyed record without
+/// a value whose expressions read value or pseudo columns (see
+/// `Pipeline::tombstone_null_keys`).
 fn null_keys(batch: &mut crate::batch::Batch, key_columns: &[usize], rows: &[usize]) {
     let mut mask = vec![false; batch.rows];
     for &r in rows {
