@@ -183,8 +183,6 @@ impl Pipeline {
     }
 }
 
-/// Which input columns the plan reads: everything up to and including the first
-/// projection is bound against the source row, and so is the TIMESTAMP column.
 /// Whether `e` reads a column that is not a key column of `schema`.
 fn reads_non_key(e: &BoundExpr, schema: &Schema) -> bool {
     let mut found = false;
@@ -196,6 +194,8 @@ fn reads_non_key(e: &BoundExpr, schema: &Schema) -> bool {
     found
 }
 
+/// Which input columns the plan reads: everything up to and including the first
+/// projection is bound against the source row, and so is the TIMESTAMP column.
 fn needed_columns(nodes: &[&LogicalPlan], width: usize, source: &SourceDef, schema: &Schema) -> Vec<bool> {
     let mut needed = vec![false; width];
     if let Some(ts) = source.timestamp.as_ref().and_then(|t| schema.index_of(t)) {

@@ -38,6 +38,17 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
         ),
         Output::Channel(_) => (None, None, String::new()),
     };
+    // The key columns a re-keyed record without a value gets NULL in (see
+    // `Pipeline::tombstone_null_keys`), found once.
+    let tombstone_null_keys: Vec<usize> = out_codec.as_ref().map_or_else(Vec::new, |codec| {
+        codec
+            .key_columns()
+            .iter()
+            .zip(&pipeline.tombstone_null_keys)
+            .filter(|(_, null)| **null)
+            .map(|(c, _)| *c)
+            .collect()
+    });
     let out_rowtime = pipeline.output_schema.index_of(ROWTIME);
     let visible: Vec<usize> = pipeline
         .output_schema
@@ -129,15 +140,8 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                 Output::Topic(_) => {
                     let ticket = AckTicket::new();
                     if let (Some(s), Some(codec)) = (sink.as_mut(), out_codec.as_ref()) {
-                        if !tombstones.is_empty() && pipeline.tombstone_null_keys.contains(&true) {
-                            let nulled: Vec<usize> = codec
-                                .key_columns()
-                                .iter()
-                                .zip(&pipeline.tombstone_null_keys)
-                                .filter(|(_, null)| **null)
-                                .map(|(c, _)| *c)
-                                .collect();
-                            null_keys(&mut batch, &nulled, &tombstones);
+                        if !tombstones.is_empty() && !tombstone_null_keys.is_empty() {
+                            null_keys(&mut batch, &tombstone_null_keys, &tombstones);
                         }
                         let times = match &pipeline.output_timestamp {
                             Some(stamp) => {
@@ -209,9 +213,7 @@ struct Timings {
     batches: u64,
 }
 
-/// Sets `key_columns` of `rows` to NULL: the key columns of a re-keyed record without
-/// a value whose expressions read value or pseudo columns (see
-/// `Pipeline::tombstone_null_keys`).
+/// Sets `key_columns` of `rows` to NULL.
 fn null_keys(batch: &mut crate::batch::Batch, key_columns: &[usize], rows: &[usize]) {
     let mut mask = vec![false; batch.rows];
     for &r in rows {

@@ -92,6 +92,19 @@ pub fn each_row(
     Ok(out.finish())
 }
 
+/// [`each_row`] over the first argument's text: `f` sees each non-NULL string (a NULL
+/// argument gives a NULL row without calling it).
+pub fn each_str(
+    args: ScalarArgs<'_>,
+    mut f: impl FnMut(&str, &mut ColumnBuilder) -> Result<(), String>,
+) -> Result<ArrayRef, UdfError> {
+    let input = args.args[0].strs();
+    each_row(args, |row, out| match input.get(row) {
+        Some(s) => f(s, out),
+        None => Ok(()),
+    })
+}
+
 /// Every built-in function.
 pub fn all() -> Vec<Arc<dyn ScalarUdf>> {
     let mut out: Vec<Arc<dyn ScalarUdf>> = Vec::new();

@@ -7,7 +7,7 @@
 
 use wasp_sql::DataType;
 
-use super::{check_args, each_row, Builtin};
+use super::{check_args, each_row, each_str, Builtin};
 
 const S: DataType = DataType::String;
 const I: DataType = DataType::Int;
@@ -151,13 +151,10 @@ macro_rules! extract {
             signatures: &[concat!($name, "(url STRING) -> STRING")],
             return_type: |args| check_args($name, args, &[S]).map(|_| S),
             eval: |args| {
-                let urls = args.args[0].strs();
-                each_row(args, |row, out| {
-                    if let Some(url) = urls.get(row) {
-                        let $parts = split(url)?;
-                        if let Some(part) = $part {
-                            out.push_str(&part);
-                        }
+                each_str(args, |url, out| {
+                    let $parts = split(url)?;
+                    if let Some(part) = $part {
+                        out.push_str(&part);
                     }
                     Ok(())
                 })
@@ -174,13 +171,10 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["URL_ENCODE_PARAM(input STRING) -> STRING"],
         return_type: |args| check_args("URL_ENCODE_PARAM", args, &[S]).map(|_| S),
         eval: |args| {
-            let input = args.args[0].strs();
             let mut buf = String::new();
-            each_row(args, |row, out| {
-                if let Some(s) = input.get(row) {
-                    encode_param(s, &mut buf);
-                    out.push_str(&buf);
-                }
+            each_str(args, |s, out| {
+                encode_param(s, &mut buf);
+                out.push_str(&buf);
                 Ok(())
             })
         },
@@ -192,11 +186,8 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["URL_DECODE_PARAM(input STRING) -> STRING"],
         return_type: |args| check_args("URL_DECODE_PARAM", args, &[S]).map(|_| S),
         eval: |args| {
-            let input = args.args[0].strs();
-            each_row(args, |row, out| {
-                if let Some(s) = input.get(row) {
-                    out.push_str(&decode(s, true)?);
-                }
+            each_str(args, |s, out| {
+                out.push_str(&decode(s, true)?);
                 Ok(())
             })
         },
@@ -236,12 +227,9 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &["URL_EXTRACT_PORT(url STRING) -> INT"],
         return_type: |args| check_args("URL_EXTRACT_PORT", args, &[S]).map(|_| I),
         eval: |args| {
-            let urls = args.args[0].strs();
-            each_row(args, |row, out| {
-                if let Some(url) = urls.get(row) {
-                    if let Some(port) = split(url)?.port {
-                        out.push_i32(port.parse().map_err(|_| format!("port {port} of {url:?} is out of range"))?);
-                    }
+            each_str(args, |url, out| {
+                if let Some(port) = split(url)?.port {
+                    out.push_i32(port.parse().map_err(|_| format!("port {port} of {url:?} is out of range"))?);
                 }
                 Ok(())
             })

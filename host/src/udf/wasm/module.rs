@@ -1,6 +1,6 @@
 //! Loading a module: recognizing a component or a core module, compiling it (once
-//! per content digest and runtime; see [`Runtime::compiled`]), refusing imports functions may not have, and reading what
-//! functions it provides.
+//! per content digest and runtime; see [`Runtime::compiled`]), refusing imports
+//! functions may not have, and reading what functions it provides.
 
 use std::sync::Arc;
 
