@@ -2,7 +2,8 @@
 //!
 //! A view checks a column's buffers once, when it is made (sizes, offsets, UTF-8),
 //! and then reads values straight out of the buffers the host lowered: no copy, no
-//! allocation, no `unsafe`. Fixed-width values are read with `from_le_bytes`, which
+//! allocation, and one `unsafe` (text already found to be ASCII becomes a `&str`
+//! without a second pass, see [`ascii_str`]). Fixed-width values are read with `from_le_bytes`, which
 //! compiles to one unaligned load on WebAssembly (the ABI promises no alignment).
 
 use std::marker::PhantomData;
@@ -38,11 +39,36 @@ macro_rules! native {
         }
     )*};
 }
-native!(i32, i64, f64, i128);
+native!(i32, i64, u64, f64, i128);
 
 /// The validity bitmap of a column, if it has one.
 fn validity<'a>(col: &ColumnRef<'a>) -> Result<Option<Bitmap<'a>>, LayoutError> {
     col.validity.map(|bytes| Bitmap::new(bytes, col.len as usize, "validity")).transpose()
+}
+
+/// Whether every byte is ASCII: one OR over 8-byte words, which compiles to vector
+/// instructions (core's `is_ascii` is built without WebAssembly SIMD, and a byte
+/// loop does not vectorize).
+fn is_ascii(bytes: &[u8]) -> bool {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut any = 0u64;
+    for word in &mut words {
+        any |= u64::read_le(word);
+    }
+    for &b in words.remainder() {
+        any |= u64::from(b);
+    }
+    any & HIGH_BITS == 0
+}
+
+/// `bytes` as text when `ascii` says every byte is ASCII (as [`is_ascii`] found).
+#[allow(unsafe_code)]
+fn ascii_str(bytes: &[u8], ascii: bool) -> Option<&str> {
+    debug_assert_eq!(ascii, is_ascii(bytes));
+    // SAFETY: ASCII bytes are UTF-8 (each is a one-byte code point), and `ascii` is
+    // the result of `is_ascii(bytes)` on these very bytes.
+    ascii.then(|| unsafe { std::str::from_utf8_unchecked(bytes) })
 }
 
 /// Checked `len + 1` offsets: returns the first and last.
@@ -268,6 +294,8 @@ pub struct StrView<'a> {
     base: usize,
     validity: Option<Bitmap<'a>>,
     len: usize,
+    /// Every byte of `data` is ASCII.
+    ascii: bool,
 }
 
 impl<'a> StrView<'a> {
@@ -276,10 +304,19 @@ impl<'a> StrView<'a> {
         let (first, last) = check_offsets(col.offsets, len, col.values.len())?;
         let offsets = col.offsets.map_or(&[][..], |o| &o[..(len + 1) * 4]);
         let bytes = &col.values[first..last];
-        // ASCII text (the common case, and a fast vectorizable check) is UTF-8 with a
-        // character boundary at every byte, so the per-row boundary check is skipped.
-        let ascii = bytes.is_ascii();
-        let data = std::str::from_utf8(bytes).map_err(|e| LayoutError(format!("STRING data is not UTF-8: {e}")))?;
+        // One vector pass finds ASCII text, the common case: it is UTF-8 and has a
+        // character boundary at every byte, so neither the UTF-8 check nor the
+        // per-row boundary check is needed. Other text is checked by simdutf8, which
+        // uses WebAssembly SIMD when the guest is built with it (core's own checks are
+        // built without and go a word at a time).
+        let ascii = is_ascii(bytes);
+        let data = match ascii_str(bytes, ascii) {
+            Some(text) => text,
+            None => simdutf8::basic::from_utf8(bytes).map_err(|_| match std::str::from_utf8(bytes) {
+                Err(e) => LayoutError(format!("STRING data is not UTF-8: {e}")),
+                Ok(_) => LayoutError("STRING data is not UTF-8".into()),
+            })?,
+        };
         if !ascii {
             for i in 1..len {
                 let at = offset(offsets, i) - first;
@@ -288,7 +325,13 @@ impl<'a> StrView<'a> {
                 }
             }
         }
-        Ok(StrView { offsets, data, base: first, validity: validity(&col)?, len })
+        Ok(StrView { offsets, data, base: first, validity: validity(&col)?, len, ascii })
+    }
+
+    /// Whether the text of every row is ASCII (found when the view was made): a
+    /// kernel may then map bytes without decoding characters.
+    pub fn is_ascii(&self) -> bool {
+        self.ascii
     }
 
     pub fn len(&self) -> usize {
@@ -422,6 +465,26 @@ mod tests {
         }
         assert!(StrView::new(col(1, None, b"ab", None)).unwrap_err().0.contains("no offsets"));
         assert!(StrView::new(col(2, None, b"ab", Some(&le_i32s(&[0, 1])))).unwrap_err().0.contains("need 12 offset"));
+    }
+
+    #[test]
+    fn ascii_is_found_in_any_word_and_in_the_tail() {
+        // 203 bytes: 25 whole 8-byte words and a 3-byte tail.
+        let ascii = "user_000042,".repeat(17)[..203].to_string();
+        let offsets = le_i32s(&[0, 100, 203]);
+        assert!(StrView::new(col(2, None, ascii.as_bytes(), Some(&offsets))).unwrap().is_ascii());
+        for at in [0, 7, 64, 150, 201] {
+            let mut text = ascii.clone();
+            text.replace_range(at..at + 2, "é");
+            let view = StrView::new(col(2, None, text.as_bytes(), Some(&offsets))).unwrap();
+            assert!(!view.is_ascii(), "'é' at byte {at}");
+            assert_eq!(format!("{}{}", view.value(0), view.value(1)), text);
+        }
+        // Invalid UTF-8 deep in a long buffer (the vector path) names its position.
+        let mut bad = ascii.into_bytes();
+        bad[150] = 0xff;
+        let err = StrView::new(col(2, None, &bad, Some(&offsets))).unwrap_err();
+        assert!(err.0.contains("from index 150"), "{}", err.0);
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //!
 //! `WASP_BENCH_TWINS=rust,rows` (any of `rust`, `python`, `js`, `rows`) measures only
 //! those twins, for profiling one of them; the others print `-`.
+//! `WASP_BENCH_REPEAT=n` runs each timed batch through the projection `n` times, so a
+//! profile of the run is mostly the function call.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -163,20 +165,24 @@ fn projection_ns(engine: &Engine, call: &str, records: &[String], batch_size: us
         }
         batches.push(pipeline.decoder.finish());
     }
+    let repeat: usize = std::env::var("WASP_BENCH_REPEAT").ok().and_then(|r| r.parse().ok()).unwrap_or(1).max(1);
     let mut ctx = OpContext::default();
     let mut timed = Duration::ZERO;
     let mut rows = 0usize;
-    for (i, batch) in batches.into_iter().enumerate() {
-        let mut batch = batch;
-        let batch_rows = batch.rows;
-        let started = Instant::now();
-        for stage in &mut pipeline.stages {
-            ctx.origin_columns = stage.origin_columns;
-            stage.operator.process(&mut batch, &mut ctx);
-        }
-        if i > 0 {
-            timed += started.elapsed();
-            rows += batch_rows;
+    for (i, input) in batches.into_iter().enumerate() {
+        let mut batch = input.clone();
+        for _ in 0..if i > 0 { repeat } else { 1 } {
+            batch = input.clone();
+            let batch_rows = batch.rows;
+            let started = Instant::now();
+            for stage in &mut pipeline.stages {
+                ctx.origin_columns = stage.origin_columns;
+                stage.operator.process(&mut batch, &mut ctx);
+            }
+            if i > 0 {
+                timed += started.elapsed();
+                rows += batch_rows;
+            }
         }
         if !ctx.failures.is_empty() {
             return Err(format!("{call} failed: {}", ctx.failures[0].message));

@@ -26,7 +26,7 @@ use wasp_sql::DataType;
 
 use super::bindings::{Batch, Udf};
 use super::lift::lift;
-use super::lower::{lower_into, placeholder};
+use super::lower::{lower_into, placeholder, Lowered};
 use super::module::{Code, CoreExport, Described, Language, WasmModule};
 use super::sandbox::{bytes, Limits, StoreState};
 use super::stats::FunctionStats;
@@ -618,14 +618,15 @@ impl Run<'_> {
                 return Ok(Err(format!("argument {} cannot be passed: {e}", i + 1)));
             }
         }
-        let batch = Batch { rows: rows as u32, args: args.len() as u32, columns };
+        let params: Vec<_> = columns.iter().map(Lowered::param).collect();
+        let batch = Batch { rows: rows as u32, args: args.len() as u32, columns: &params };
         let limits = self.resolved.limits;
         let returns = self.resolved.returns.clone();
         let Instance::Component { store, udf } = self.instance()? else {
             return Err(Failure::Trap("a component bound as a core module".into()));
         };
         store.set_epoch_deadline(limits.ticks());
-        let output = match udf.wasp_udf_scalar().call_call(&mut *store, name, &batch) {
+        let output = match udf.wasp_udf_scalar().call_call(&mut *store, name, batch) {
             Ok(Ok(output)) => output,
             Ok(Err(e)) => return Ok(Err(format!("call failed: {}", cut(call_error(e))))),
             Err(e) => return Err(classify(&e, store)),

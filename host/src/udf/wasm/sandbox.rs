@@ -85,6 +85,10 @@ impl Runtime {
     pub fn new(cache_dir: Option<&Path>) -> Result<Arc<Runtime>, String> {
         let mut config = Config::new();
         config.wasm_component_model(true).epoch_interruption(true).max_wasm_stack(MAX_WASM_STACK);
+        if std::env::var_os("WASP_WASM_PERFMAP").is_some() {
+            // Names the compiled guest code in /tmp/perf-<pid>.map, for `perf report`.
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let mut disk = None;
         if let Some(dir) = cache_dir {
             std::fs::create_dir_all(dir)

@@ -8,9 +8,9 @@ use std::time::Duration;
 use arrow_array::{Array, ArrayRef};
 use wasp_sql::{DataType, Decimal, StructField, Value};
 
-use super::bindings::Column;
+use super::bindings::ColumnResult as Column;
 use super::lift::lift;
-use super::lower::lower;
+use super::lower::{lower, Lowered};
 use super::*;
 use crate::columnar::{array_of, scalar_of, values_of, Operand};
 use crate::udf::{RowErrors, ScalarArgs, ScalarUdf};
@@ -28,12 +28,30 @@ fn round_trip(t: &DataType, values: &[Value]) {
     let array = array_of(t, values);
     for (offset, len) in [(0, values.len()), (1, values.len() - 1), (values.len() - 2, 2)] {
         let sliced = array.slice(offset, len);
-        let mut columns = Vec::new();
-        lower(sliced.as_ref(), &mut columns).unwrap();
+        let mut lowered = Vec::new();
+        lower(sliced.as_ref(), &mut lowered).unwrap();
+        let mut columns = as_returned(&lowered);
         let back = lift(&mut columns, t, len).unwrap_or_else(|e| panic!("{t}: {e}"));
         assert_eq!(values_of(back.as_ref()), values_of(sliced.as_ref()), "{t} at {offset}+{len}");
         assert_eq!(back.data_type(), sliced.data_type());
     }
+}
+
+/// The columns as a guest would return them: the same bytes, owned.
+fn as_returned(lowered: &[Lowered]) -> Vec<Column> {
+    lowered
+        .iter()
+        .map(|c| {
+            let p = c.param();
+            Column {
+                len: p.len,
+                validity: p.validity.map(<[u8]>::to_vec),
+                values: p.values.to_vec(),
+                offsets: p.offsets.map(<[u8]>::to_vec),
+                children: p.children.to_vec(),
+            }
+        })
+        .collect()
 }
 
 #[test]
@@ -102,7 +120,7 @@ fn a_constant_lowers_as_one_row() {
     let mut columns = Vec::new();
     lower(scalar_of(&DataType::String, &s("c")).as_ref(), &mut columns).unwrap();
     assert_eq!(columns[0].len, 1);
-    assert_eq!(columns[0].values, b"c");
+    assert_eq!(columns[0].values.as_slice(), b"c");
 }
 
 fn column(len: u32, values: &[u8], offsets: Option<&[i32]>) -> Column {
@@ -122,8 +140,16 @@ fn malformed_guest_columns_are_refused() {
     assert!(lift(&mut [column(2, &[0; 8], None)], &DataType::Int, 2).is_ok());
     assert!(lift(&mut [column(3, &[0; 7], None)], &DataType::Int, 3).unwrap_err().contains("value bytes"));
     // Offsets out of bounds, decreasing, missing, or not UTF-8.
-    assert!(lift(&mut [column(1, b"ab", Some(&[0, 5]))], &DataType::String, 1).is_err());
-    assert!(lift(&mut [column(2, b"ab", Some(&[0, 2, 1]))], &DataType::String, 2).is_err());
+    let refused = |c: Column, t: &DataType, rows: usize| lift(&mut [c], t, rows).unwrap_err();
+    assert!(refused(column(1, b"ab", Some(&[0, 5])), &DataType::String, 1).contains("reach byte 5 of a 2-byte"));
+    assert!(refused(column(2, b"ab", Some(&[0, 2, 1])), &DataType::String, 2).contains("decrease at row 1: 2 then 1"));
+    assert!(refused(column(2, b"ab", Some(&[0, 2, 1])), &DataType::Bytes, 2).contains("decrease at row 1"));
+    assert!(refused(column(1, b"ab", Some(&[-1, 1])), &DataType::String, 1).contains("negative"));
+    assert!(refused(column(2, "é".as_bytes(), Some(&[0, 1, 2])), &DataType::String, 2).contains("UTF-8"));
+    let mut with_nulls = column(2, b"ab", Some(&[0, 1, 2]));
+    with_nulls.validity = Some(vec![0b10]);
+    let back = lift(&mut [with_nulls], &DataType::String, 2).unwrap();
+    assert_eq!(values_of(back.as_ref()), vec![Value::Null, s("b")]);
     assert!(lift(&mut [column(1, b"ab", None)], &DataType::String, 1).unwrap_err().contains("no offsets"));
     assert!(lift(&mut [column(1, &[0xff, 0xfe], Some(&[0, 2]))], &DataType::String, 1).is_err());
     assert!(lift(&mut [column(1, &[0xff], Some(&[0, 1]))], &DataType::Bytes, 1).is_ok());

@@ -36,8 +36,8 @@ impl ScalarFunction for Ucase {
         let arg = args.column(0)?;
         let view = arg.str()?;
         let text = view.text();
-        if !arg.constant && text.is_ascii() {
-            let values = text.as_bytes().to_ascii_uppercase();
+        if !arg.constant && view.is_ascii() {
+            let values = text.bytes().map(|b| b.to_ascii_uppercase()).collect();
             let raw = &arg.column.offsets.unwrap_or_default()[..(view.len() + 1) * 4];
             let offsets = if raw[..4] == [0; 4] {
                 raw.to_vec()
