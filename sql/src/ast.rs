@@ -390,6 +390,67 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// This expression with every unqualified column qualified by `source`
+    /// (`ABS(ID)` becomes `ABS(INPUT.ID)`), for messages that name columns as ksqlDB
+    /// does.
+    pub fn qualified(&self, source: &str) -> Expr {
+        let mut e = self.clone();
+        e.qualify(source);
+        e
+    }
+
+    fn qualify(&mut self, source: &str) {
+        let q = |e: &mut Box<Expr>| e.qualify(source);
+        match self {
+            Expr::Column { qualifier, .. } => {
+                qualifier.get_or_insert_with(|| source.to_owned());
+            }
+            Expr::Literal(_) => {}
+            Expr::Unary { expr, .. }
+            | Expr::IsNull { expr, .. }
+            | Expr::Cast { expr, .. }
+            | Expr::Field { expr, .. }
+            | Expr::Nested(expr) => q(expr),
+            Expr::Binary { left, right, .. } => {
+                q(left);
+                q(right);
+            }
+            Expr::Like { expr, pattern, .. } => {
+                q(expr);
+                q(pattern);
+            }
+            Expr::InList { expr, list, .. } => {
+                q(expr);
+                list.iter_mut().for_each(|e| e.qualify(source));
+            }
+            Expr::Between { expr, low, high, .. } => {
+                q(expr);
+                q(low);
+                q(high);
+            }
+            Expr::Case { operand, whens, else_result } => {
+                operand.iter_mut().for_each(q);
+                for (w, t) in whens {
+                    w.qualify(source);
+                    t.qualify(source);
+                }
+                else_result.iter_mut().for_each(q);
+            }
+            Expr::Subscript { expr, index, .. } => {
+                q(expr);
+                q(index);
+            }
+            Expr::Function { args, .. } | Expr::Array(args) => args.iter_mut().for_each(|e| e.qualify(source)),
+            Expr::Map(entries) => {
+                for (k, v) in entries {
+                    k.qualify(source);
+                    v.qualify(source);
+                }
+            }
+            Expr::Struct(fields) => fields.iter_mut().for_each(|(_, e)| e.qualify(source)),
+        }
+    }
+
     /// The position of the expression's first token, where known.
     pub fn pos(&self) -> Option<Pos> {
         match self {
@@ -524,7 +585,7 @@ impl fmt::Display for Expr {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{k} := {v}")?;
+                    write!(f, "{k}:={v}")?;
                 }
                 f.write_str(")")
             }
@@ -534,7 +595,7 @@ impl fmt::Display for Expr {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{} := {v}", Ident(k))?;
+                    write!(f, "{}:={v}", Ident(k))?;
                 }
                 f.write_str(")")
             }

@@ -60,6 +60,44 @@ fn resolve(binder: &Binder<'_>, target: &DataType, expr: &Expr, t: &DataType) ->
             format!("operator does not exist: {target} = {t} ({expr}); CAST it to {target}"),
         )
     };
+    // A constructor that does not fit is named whole, as ksqlDB names it
+    // (`ARRAY<BIGINT> = ARRAY<BOOLEAN> (ARRAY[VAL1])`), not by the item inside it.
+    let whole = |r: Result<DataType, SqlError>| match r {
+        Err(SqlError::Type { message, .. }) if message.starts_with("operator does not exist") => Err(mismatch()),
+        other => other,
+    };
+    match strip(expr) {
+        Expr::Array(_) | Expr::Map(_) | Expr::Struct(_) => whole(resolve_constructor(binder, target, expr, t)),
+        Expr::Literal(Literal::String(s)) if target.is_numeric() => {
+            let from =
+                string_number_type(s).ok_or_else(|| SqlError::type_error(expr.pos(), invalid_syntax(s, target)))?;
+            Ok(DataType::common_type(&from, target).unwrap_or(DataType::Double))
+        }
+        Expr::Literal(Literal::String(s)) if *target == DataType::Boolean => match parse_boolean(s) {
+            Some(_) => Ok(DataType::Boolean),
+            None => Err(SqlError::type_error(expr.pos(), invalid_syntax(s, target))),
+        },
+        other => {
+            let lax = matches!(other, Expr::Literal(_));
+            can_coerce(t, target, lax).or_else(|| can_coerce(target, t, lax)).ok_or_else(mismatch)
+        }
+    }
+}
+
+/// The common type of `target` and the ARRAY, MAP or STRUCT constructor `expr` (of
+/// type `t`), item by item.
+fn resolve_constructor(
+    binder: &Binder<'_>,
+    target: &DataType,
+    expr: &Expr,
+    t: &DataType,
+) -> Result<DataType, SqlError> {
+    let mismatch = || {
+        SqlError::type_error(
+            expr.pos(),
+            format!("operator does not exist: {target} = {t} ({expr}); CAST it to {target}"),
+        )
+    };
     match strip(expr) {
         Expr::Array(items) => {
             let DataType::Array(item) = target else { return Err(mismatch()) };
@@ -93,19 +131,7 @@ fn resolve(binder: &Binder<'_>, target: &DataType, expr: &Expr, t: &DataType) ->
             }
             Ok(DataType::Struct(out))
         }
-        Expr::Literal(Literal::String(s)) if target.is_numeric() => {
-            let from =
-                string_number_type(s).ok_or_else(|| SqlError::type_error(expr.pos(), invalid_syntax(s, target)))?;
-            Ok(DataType::common_type(&from, target).unwrap_or(DataType::Double))
-        }
-        Expr::Literal(Literal::String(s)) if *target == DataType::Boolean => match parse_boolean(s) {
-            Some(_) => Ok(DataType::Boolean),
-            None => Err(SqlError::type_error(expr.pos(), invalid_syntax(s, target))),
-        },
-        other => {
-            let lax = matches!(other, Expr::Literal(_));
-            can_coerce(t, target, lax).or_else(|| can_coerce(target, t, lax)).ok_or_else(mismatch)
-        }
+        _ => Err(mismatch()),
     }
 }
 

@@ -639,6 +639,9 @@ impl Parser {
         let having = if self.consume_keyword("HAVING") { Some(self.parse_expr()?) } else { None };
         let mut partition_by = Vec::new();
         if self.consume_keywords(&["PARTITION", "BY"]) {
+            if *self.peek() == Token::LParen && *self.peek_nth(1) == Token::RParen {
+                return Err(SqlError::invalid(Some(self.peek_pos()), "PARTITION BY requires at least one expression"));
+            }
             partition_by = self.parse_expr_list()?;
         }
         let emit_changes = if self.consume_keyword("EMIT") {
@@ -1084,6 +1087,10 @@ impl Parser {
                 }
                 self.expect_close_angle()?;
                 DataType::Struct(fields)
+            }
+            // A reserved word, so ksqlDB's grammar stops at it.
+            "NULL" => {
+                return Err(SqlError::parse(pos, "Syntax error at or near 'NULL': NULL is a value, not a type"));
             }
             other => {
                 return Err(SqlError::parse(

@@ -455,18 +455,26 @@ pub fn check_persistent(query: &Query, sink: &str, catalog: &dyn Catalog) -> Res
         }
     }
     if !missing.is_empty() {
-        let what = match (query.partition_by.is_empty(), missing.len()) {
+        // As ksqlDB words it: every key is listed, not only the missing ones, and a
+        // partitioning expression names its columns qualified by the source.
+        let what = match (query.partition_by.is_empty(), keys.len()) {
             (true, 1) => "key column",
             (true, _) => "key columns",
             (false, 1) => "partitioning expression",
             (false, _) => "partitioning expressions",
         };
+        let source = query.from.alias.as_deref().unwrap_or(&query.from.name);
+        let listed: Vec<String> = if query.partition_by.is_empty() {
+            keys.iter().map(|(text, _)| text.clone()).collect()
+        } else {
+            query.partition_by.iter().map(|e| e.qualified(source).to_string()).collect()
+        };
         return Err(SqlError::invalid(
             Some(query.pos),
             format!(
                 "The query used to build `{sink}` must include the {what} {} in its projection (eg, SELECT {}...).",
-                missing.join(" and "),
-                missing.join(", ")
+                listed.join(" and "),
+                listed.join(", ")
             ),
         ));
     }
@@ -577,13 +585,18 @@ impl<'a> Binder<'a> {
                     self.check_qualifier(q, *pos)?;
                 }
                 let index = self.schema.index_of(name).ok_or_else(|| {
+                    // Named as written (`I.BOB`), as ksqlDB names it.
+                    let written = qualifier.as_ref().map_or_else(|| name.clone(), |q| format!("{q}.{name}"));
+                    let clause = self.clause.get();
+                    let mut message = format!("{clause} column '{written}' cannot be resolved.");
+                    if clause == "PARTITION BY" {
+                        message.push_str(&format!(
+                            " '{written}' must be a column in the source schema since PARTITION BY is applied on the input."
+                        ));
+                    }
                     SqlError::not_found(
                         Some(*pos),
-                        did_you_mean(
-                            format!("{} column '{name}' cannot be resolved.", self.clause.get()),
-                            name,
-                            self.schema.fields.iter().map(|f| f.name.as_str()),
-                        ),
+                        did_you_mean(message, name, self.schema.fields.iter().map(|f| f.name.as_str())),
                     )
                 })?;
                 let field = &self.schema.fields[index];
@@ -737,7 +750,9 @@ impl<'a> Binder<'a> {
                 if *distinct {
                     return Err(SqlError::unsupported(Some(*pos), "DISTINCT arguments are not supported"));
                 }
-                if *star {
+                // `f(*)` is COUNT(*), an aggregate; for any other function ksqlDB reads
+                // it as a call without arguments, and so does wasp.
+                if *star && name.eq_ignore_ascii_case("COUNT") {
                     return Err(SqlError::unsupported(
                         Some(*pos),
                         format!("{name}(*) is an aggregate; aggregation arrives with stateful SQL"),

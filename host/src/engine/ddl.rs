@@ -7,6 +7,9 @@ use super::*;
 /// `CREATE STREAM ... AS SELECT` without `KAFKA_TOPIC`.
 const OUTPUT_TOPIC_PREFIX: &str = "ksql.output.topic.name.prefix";
 
+/// The server or request property that sets the default of `WRAP_SINGLE_VALUE`.
+const WRAP_SINGLE_VALUES: &str = "ksql.persistence.wrap.single.values";
+
 impl Engine {
     pub(super) fn check_properties(with: &Properties, allowed: &[&str]) -> Result<(), EngineError> {
         for (k, _) in &with.0 {
@@ -32,16 +35,65 @@ impl Engine {
     }
 
     /// The value format with the `WRAP_SINGLE_VALUE` property applied, for a row of
-    /// `fields`.
-    fn wrapped(with: &Properties, value_format: Format, fields: &[Field]) -> Result<Format, EngineError> {
-        let Some(wrap) = with.get_str("WRAP_SINGLE_VALUE") else { return Ok(value_format) };
+    /// `fields`. Without the property, `ksql.persistence.wrap.single.values=false`
+    /// (a request or server property) leaves a single value column bare where the
+    /// format can, as ksqlDB does; it does not apply to several columns or to formats
+    /// that never wrap.
+    fn wrapped(
+        &self,
+        with: &Properties,
+        value_format: Format,
+        fields: &[Field],
+        props: &RequestProperties,
+    ) -> Result<Format, EngineError> {
+        let columns = fields.iter().filter(|f| f.role == ColumnRole::Value).count();
+        let Some(wrap) = with.get_str("WRAP_SINGLE_VALUE") else {
+            let default = props.get(WRAP_SINGLE_VALUES).or_else(|| self.config.properties.get(WRAP_SINGLE_VALUES));
+            let unwrapped = default.is_some_and(|d| d.trim().eq_ignore_ascii_case("false"));
+            return Ok(match value_format {
+                Format::Json { .. } if unwrapped && columns == 1 => Format::Json { wrap_single: false },
+                other => other,
+            });
+        };
         let wrap = match wrap.to_ascii_lowercase().as_str() {
             "true" => true,
             "false" => false,
             _ => return Err(EngineError::Statement(format!("WRAP_SINGLE_VALUE must be true or false, got '{wrap}'"))),
         };
-        let columns = fields.iter().filter(|f| f.role == ColumnRole::Value).count();
         value_format.with_wrap_single(wrap, columns).map_err(EngineError::Statement)
+    }
+
+    /// `ksql.persistence.default.format.key` (a request or server property), else KAFKA.
+    fn default_key_format(&self, props: &RequestProperties) -> Result<Format, EngineError> {
+        const DEFAULT_KEY_FORMAT: &str = "ksql.persistence.default.format.key";
+        match props.get(DEFAULT_KEY_FORMAT).or_else(|| self.config.properties.get(DEFAULT_KEY_FORMAT)) {
+            Some(f) => Format::parse(f, None).map_err(EngineError::Statement),
+            None => Ok(Format::Kafka),
+        }
+    }
+
+    /// The `TIMESTAMP` column of a WITH clause, checked as ksqlDB checks it: it
+    /// exists, and is BIGINT, TIMESTAMP or STRING; `TIMESTAMP_FORMAT` goes only with
+    /// a STRING. (ksqlDB also requires the format for a STRING; wasp reads one without
+    /// a format as ISO-8601, see docs/ksqldb-differences.md.)
+    fn timestamp_column(with: &Properties, fields: &[Field]) -> Result<Option<String>, EngineError> {
+        let Some(ts) = with.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase()) else { return Ok(None) };
+        let Some(f) = fields.iter().find(|f| f.name == ts) else {
+            return Err(EngineError::Statement(format!(
+                "The TIMESTAMP column set in the WITH clause does not exist in the schema: '{ts}'"
+            )));
+        };
+        match f.data_type {
+            DataType::String => Ok(Some(ts)),
+            _ if with.get("TIMESTAMP_FORMAT").is_some() => Err(EngineError::Statement(
+                "'TIMESTAMP_FORMAT' set in the WITH clause can only be used when the timestamp column is of type STRING."
+                    .into(),
+            )),
+            DataType::BigInt | DataType::Timestamp => Ok(Some(ts)),
+            _ => Err(EngineError::Statement(format!(
+                "Timestamp column, `{ts}`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified"
+            ))),
+        }
     }
 
     pub(super) fn int_property(with: &Properties, name: &str) -> Result<Option<i32>, EngineError> {
@@ -142,6 +194,7 @@ impl Engine {
         &self,
         c: &CreateSource,
         text: &str,
+        props: &RequestProperties,
         mode: Mode,
     ) -> Result<(Outcome, bool), EngineError> {
         let kind_word = if c.kind == SourceKind::Stream { "Stream" } else { "Table" };
@@ -201,26 +254,12 @@ impl Engine {
             ));
         }
         fields.sort_by_key(|f| u8::from(f.role != ColumnRole::Key));
-        let value_format = Self::wrapped(&c.with, value_format, &fields)?;
+        let value_format = self.wrapped(&c.with, value_format, &fields, props)?;
         if c.kind == SourceKind::Table && !fields.iter().any(|f| f.role == ColumnRole::Key) {
             return Err(EngineError::Statement("Tables require a PRIMARY KEY. Please define the PRIMARY KEY.".into()));
         }
         Self::check_formats(&fields, &key_format, &value_format)?;
-        let timestamp = c.with.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
-        if let Some(ts) = &timestamp {
-            let Some(f) = fields.iter().find(|f| f.name == *ts) else {
-                return Err(EngineError::Statement(format!(
-                    "The TIMESTAMP column set in the WITH clause does not exist in the schema: '{ts}'"
-                )));
-            };
-            let ok = matches!(f.data_type, DataType::BigInt | DataType::Timestamp) || (f.data_type == DataType::String);
-            if !ok {
-                return Err(EngineError::Statement(format!(
-                    "Timestamp column, `{ts}`, should be of type BIGINT, TIMESTAMP or STRING (with TIMESTAMP_FORMAT), not {}",
-                    f.data_type
-                )));
-            }
-        }
+        let timestamp = Self::timestamp_column(&c.with, &fields)?;
         let partitions = Self::int_property(&c.with, "PARTITIONS")?;
         let replicas = Self::int_property(&c.with, "REPLICAS")?;
         let (partitions, replicas) = match self.ensure_topic(&topic, partitions, replicas, mode, None) {
@@ -305,20 +344,23 @@ impl Engine {
         let fields: Vec<Field> = plan.schema().stored().cloned().collect();
         let explicit_key_format = c.with.get_str("KEY_FORMAT").or(c.with.get_str("FORMAT"));
         if !fields.iter().any(|f| f.role == ColumnRole::Key)
-            && explicit_key_format.is_some_and(|f| !f.eq_ignore_ascii_case("NONE"))
+            && explicit_key_format.as_deref().is_some_and(|f| !f.eq_ignore_ascii_case("NONE"))
         {
             return Err(EngineError::Statement("Key format specified for stream without key columns.".into()));
         }
-        let value_format = Self::wrapped(&c.with, value_format, &fields)?;
+        // Without KEY_FORMAT, a keyed source re-keyed to no key (PARTITION BY NULL)
+        // gives the NONE key format, and a sink with key columns over a source whose
+        // key format is NONE takes the default key format, as ksqlDB decides them.
+        let has_key = fields.iter().any(|f| f.role == ColumnRole::Key);
+        let source_keyed = source.fields.iter().any(|f| f.role == ColumnRole::Key);
+        let key_format = match (explicit_key_format.is_some(), has_key, key_format) {
+            (false, false, _) if source_keyed => Format::None,
+            (false, true, Format::None) => self.default_key_format(props)?,
+            (_, _, k) => k,
+        };
+        let value_format = self.wrapped(&c.with, value_format, &fields, props)?;
         Self::check_formats(&fields, &key_format, &value_format)?;
-        let timestamp = c.with.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
-        if let Some(ts) = &timestamp {
-            if !fields.iter().any(|f| f.name == *ts) {
-                return Err(EngineError::Statement(format!(
-                    "The TIMESTAMP column set in the WITH clause does not exist in the schema: '{ts}'"
-                )));
-            }
-        }
+        let timestamp = Self::timestamp_column(&c.with, &fields)?;
         let topic = c.with.get_str("KAFKA_TOPIC").unwrap_or_else(|| {
             let prefix = props.get(OUTPUT_TOPIC_PREFIX).or_else(|| self.config.properties.get(OUTPUT_TOPIC_PREFIX));
             format!("{}{}", prefix.map(String::as_str).unwrap_or_default(), c.name)

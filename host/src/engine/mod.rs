@@ -296,7 +296,7 @@ impl Engine {
             }])
         };
         match stmt {
-            Statement::CreateSource(c) => match self.create_source(c, text, mode)? {
+            Statement::CreateSource(c) => match self.create_source(c, text, props, mode)? {
                 (outcome, true) => persist(outcome, props),
                 (outcome, false) => Ok(vec![outcome]),
             },

@@ -209,7 +209,10 @@ fn java_round(v: f64) -> i64 {
     (if v - f >= 0.5 { f + 1.0 } else { f }) as i64
 }
 
-/// The type rule shared by ROUND and TRUNC.
+/// The type rule shared by ROUND and TRUNC. TRUNC of a DECIMAL(p, s) keeps its p - s
+/// integer digits, as ksqlDB's does; ROUND keeps one more, since rounding up can
+/// carry into a new digit (9.5 to 10), where ksqlDB's DECIMAL(p - s, 0) overflows
+/// (see docs/ksqldb-differences.md).
 fn round_type(name: &str, args: &[DataType]) -> Result<DataType, String> {
     let valid = |n: &str| {
         reject(
@@ -228,7 +231,8 @@ fn round_type(name: &str, args: &[DataType]) -> Result<DataType, String> {
         [t] => match t {
             DataType::Int | DataType::BigInt | DataType::Double | DataType::Null => Ok(L),
             DataType::Decimal { precision, scale } => {
-                Ok(DataType::Decimal { precision: (precision - scale + 1).clamp(1, 38), scale: 0 })
+                let carry = u8::from(name == "ROUND");
+                Ok(DataType::Decimal { precision: (precision - scale + carry).clamp(1, 38), scale: 0 })
             }
             _ => Err(valid(name)),
         },
@@ -911,7 +915,7 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         signatures: &[
             "TRUNC(BIGINT) -> BIGINT",
             "TRUNC(DOUBLE) -> BIGINT",
-            "TRUNC(DECIMAL(p, s)) -> DECIMAL(p - s + 1, 0)",
+            "TRUNC(DECIMAL(p, s)) -> DECIMAL(p - s, 0)",
             "TRUNC(DOUBLE, places INT) -> DOUBLE",
             "TRUNC(DECIMAL(p, s), places INT) -> DECIMAL(p, s)",
         ],
