@@ -57,7 +57,9 @@ fn resolve(binder: &Binder<'_>, target: &DataType, expr: &Expr, t: &DataType) ->
     let mismatch = || {
         SqlError::type_error(
             expr.pos(),
-            format!("operator does not exist: {target} = {t} ({expr}); CAST it to {target}"),
+            format!(
+                "operator does not exist: {target} = {t} ({expr}) Hint: You might need to add explicit type casts."
+            ),
         )
     };
     // A constructor that does not fit is named whole, as ksqlDB names it
@@ -95,7 +97,9 @@ fn resolve_constructor(
     let mismatch = || {
         SqlError::type_error(
             expr.pos(),
-            format!("operator does not exist: {target} = {t} ({expr}); CAST it to {target}"),
+            format!(
+                "operator does not exist: {target} = {t} ({expr}) Hint: You might need to add explicit type casts."
+            ),
         )
     };
     match strip(expr) {

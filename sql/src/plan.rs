@@ -685,9 +685,11 @@ impl<'a> Binder<'a> {
                 let b = self.bind(e)?;
                 let from = b.data_type();
                 if !castable(&from, data_type) {
+                    // ksqlDB names the clause of a cast it refuses in a projection.
+                    let clause = if self.clause.get() == "SELECT" { "Invalid Select: " } else { "" };
                     return Err(SqlError::type_error(
                         Some(*pos),
-                        format!("Cast of {from} to {data_type} is not supported ({e})"),
+                        format!("{clause}Cast of {from} to {data_type} is not supported ({e})"),
                     ));
                 }
                 Ok(BoundExpr::Cast { expr: Box::new(b), data_type: data_type.clone() })

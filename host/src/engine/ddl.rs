@@ -332,6 +332,9 @@ impl Engine {
         };
         Self::check_properties(&c.with, SOURCE_PROPERTIES)?;
         let (plan, source) = self.plan(&c.query)?;
+        let fields: Vec<Field> = plan.schema().stored().cloned().collect();
+        // The WITH clause's TIMESTAMP first, as ksqlDB checks it, then the projection.
+        let timestamp = Self::timestamp_column(&c.with, &fields)?;
         {
             let st = self.lock();
             let bind = BindCatalog { catalog: &st.catalog, functions: &self.functions };
@@ -341,7 +344,6 @@ impl Engine {
             return Err(EngineError::Statement(format!("{} cannot read from and write to itself", c.name)));
         }
         let (key_format, value_format) = Self::formats(&c.with, Some((&source.key_format, &source.value_format)))?;
-        let fields: Vec<Field> = plan.schema().stored().cloned().collect();
         let explicit_key_format = c.with.get_str("KEY_FORMAT").or(c.with.get_str("FORMAT"));
         if !fields.iter().any(|f| f.role == ColumnRole::Key)
             && explicit_key_format.as_deref().is_some_and(|f| !f.eq_ignore_ascii_case("NONE"))
@@ -360,7 +362,6 @@ impl Engine {
         };
         let value_format = self.wrapped(&c.with, value_format, &fields, props)?;
         Self::check_formats(&fields, &key_format, &value_format)?;
-        let timestamp = Self::timestamp_column(&c.with, &fields)?;
         let topic = c.with.get_str("KAFKA_TOPIC").unwrap_or_else(|| {
             let prefix = props.get(OUTPUT_TOPIC_PREFIX).or_else(|| self.config.properties.get(OUTPUT_TOPIC_PREFIX));
             format!("{}{}", prefix.map(String::as_str).unwrap_or_default(), c.name)
