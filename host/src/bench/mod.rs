@@ -63,10 +63,13 @@ pub struct BenchReport {
     pub engine_only_rps: f64,
 }
 
-const CREATE_IN: &str = "CREATE STREAM bench_in (id BIGINT, name VARCHAR, amount DOUBLE, status VARCHAR, country VARCHAR, ts BIGINT, tags VARCHAR, note VARCHAR) WITH (KAFKA_TOPIC='bench_in', VALUE_FORMAT='JSON');";
-const QUERY: &str = "CREATE STREAM bench_out AS SELECT id, UCASE(name) AS name, ROUND(amount * 1.1, 2) AS amount, country, ts FROM bench_in WHERE amount >= 10 AND status <> 'blocked';";
+/// The benchmark's input stream.
+pub const CREATE_IN: &str = "CREATE STREAM bench_in (id BIGINT, name VARCHAR, amount DOUBLE, status VARCHAR, country VARCHAR, ts BIGINT, tags VARCHAR, note VARCHAR) WITH (KAFKA_TOPIC='bench_in', VALUE_FORMAT='JSON');";
+/// The benchmark query.
+pub const QUERY: &str = "CREATE STREAM bench_out AS SELECT id, UCASE(name) AS name, ROUND(amount * 1.1, 2) AS amount, country, ts FROM bench_in WHERE amount >= 10 AND status <> 'blocked';";
 
-fn record(i: usize) -> String {
+/// The benchmark's record `i`: a JSON object of ~188 bytes, eight fields.
+pub fn record(i: usize) -> String {
     let status = if i.is_multiple_of(20) { "blocked" } else { "active" };
     let amount = if i % 20 == 1 { 5.0 } else { 10.0 + (i % 1000) as f64 / 10.0 };
     format!(
