@@ -3,7 +3,7 @@
 //! A view checks a column's buffers once, when it is made (sizes, offsets, UTF-8),
 //! and then reads values straight out of the buffers the host lowered: no copy, no
 //! allocation, and one `unsafe` (text already found to be ASCII becomes a `&str`
-//! without a second pass, see [`ascii_str`]). Fixed-width values are read with `from_le_bytes`, which
+//! without a second pass, see `ascii_str`). Fixed-width values are read with `from_le_bytes`, which
 //! compiles to one unaligned load on WebAssembly (the ABI promises no alignment).
 
 use std::marker::PhantomData;
@@ -62,13 +62,12 @@ fn is_ascii(bytes: &[u8]) -> bool {
     any & HIGH_BITS == 0
 }
 
-/// `bytes` as text when `ascii` says every byte is ASCII (as [`is_ascii`] found).
+/// `bytes` as text when every byte is ASCII, without a UTF-8 pass.
 #[allow(unsafe_code)]
-fn ascii_str(bytes: &[u8], ascii: bool) -> Option<&str> {
-    debug_assert_eq!(ascii, is_ascii(bytes));
-    // SAFETY: ASCII bytes are UTF-8 (each is a one-byte code point), and `ascii` is
-    // the result of `is_ascii(bytes)` on these very bytes.
-    ascii.then(|| unsafe { std::str::from_utf8_unchecked(bytes) })
+fn ascii_str(bytes: &[u8]) -> Option<&str> {
+    // SAFETY: ASCII bytes are UTF-8 (each is a one-byte code point), and `is_ascii`
+    // has just checked every one of these bytes.
+    is_ascii(bytes).then(|| unsafe { std::str::from_utf8_unchecked(bytes) })
 }
 
 /// Checked `len + 1` offsets: returns the first and last.
@@ -309,8 +308,9 @@ impl<'a> StrView<'a> {
         // per-row boundary check is needed. Other text is checked by simdutf8, which
         // uses WebAssembly SIMD when the guest is built with it (core's own checks are
         // built without and go a word at a time).
-        let ascii = is_ascii(bytes);
-        let data = match ascii_str(bytes, ascii) {
+        let ascii_text = ascii_str(bytes);
+        let ascii = ascii_text.is_some();
+        let data = match ascii_text {
             Some(text) => text,
             None => simdutf8::basic::from_utf8(bytes).map_err(|_| match std::str::from_utf8(bytes) {
                 Err(e) => LayoutError(format!("STRING data is not UTF-8: {e}")),

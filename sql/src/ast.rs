@@ -392,15 +392,17 @@ pub enum Expr {
 impl Expr {
     /// This expression with every unqualified column qualified by `source`
     /// (`ABS(ID)` becomes `ABS(INPUT.ID)`), for messages that name columns as ksqlDB
-    /// does.
-    pub fn qualified(&self, source: &str) -> Expr {
+    /// does. `keyword(function, position, arg)` tells a function argument that is a
+    /// keyword written like a column (`SECONDS` in `TIMESTAMPADD(SECONDS, 1, ts)`),
+    /// which stays as it is.
+    pub fn qualified(&self, source: &str, keyword: &dyn Fn(&str, usize, &Expr) -> bool) -> Expr {
         let mut e = self.clone();
-        e.qualify(source);
+        e.qualify(source, keyword);
         e
     }
 
-    fn qualify(&mut self, source: &str) {
-        let q = |e: &mut Box<Expr>| e.qualify(source);
+    fn qualify(&mut self, source: &str, keyword: &dyn Fn(&str, usize, &Expr) -> bool) {
+        let q = |e: &mut Box<Expr>| e.qualify(source, keyword);
         match self {
             Expr::Column { qualifier, .. } => {
                 qualifier.get_or_insert_with(|| source.to_owned());
@@ -421,7 +423,7 @@ impl Expr {
             }
             Expr::InList { expr, list, .. } => {
                 q(expr);
-                list.iter_mut().for_each(|e| e.qualify(source));
+                list.iter_mut().for_each(|e| e.qualify(source, keyword));
             }
             Expr::Between { expr, low, high, .. } => {
                 q(expr);
@@ -431,8 +433,8 @@ impl Expr {
             Expr::Case { operand, whens, else_result } => {
                 operand.iter_mut().for_each(q);
                 for (w, t) in whens {
-                    w.qualify(source);
-                    t.qualify(source);
+                    w.qualify(source, keyword);
+                    t.qualify(source, keyword);
                 }
                 else_result.iter_mut().for_each(q);
             }
@@ -440,14 +442,21 @@ impl Expr {
                 q(expr);
                 q(index);
             }
-            Expr::Function { args, .. } | Expr::Array(args) => args.iter_mut().for_each(|e| e.qualify(source)),
-            Expr::Map(entries) => {
-                for (k, v) in entries {
-                    k.qualify(source);
-                    v.qualify(source);
+            Expr::Function { name, args, .. } => {
+                for (i, a) in args.iter_mut().enumerate() {
+                    if !keyword(name, i, a) {
+                        a.qualify(source, keyword);
+                    }
                 }
             }
-            Expr::Struct(fields) => fields.iter_mut().for_each(|(_, e)| e.qualify(source)),
+            Expr::Array(items) => items.iter_mut().for_each(|e| e.qualify(source, keyword)),
+            Expr::Map(entries) => {
+                for (k, v) in entries {
+                    k.qualify(source, keyword);
+                    v.qualify(source, keyword);
+                }
+            }
+            Expr::Struct(fields) => fields.iter_mut().for_each(|(_, e)| e.qualify(source, keyword)),
         }
     }
 

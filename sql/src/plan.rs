@@ -467,7 +467,8 @@ pub fn check_persistent(query: &Query, sink: &str, catalog: &dyn Catalog) -> Res
         let listed: Vec<String> = if query.partition_by.is_empty() {
             keys.iter().map(|(text, _)| text.clone()).collect()
         } else {
-            query.partition_by.iter().map(|e| e.qualified(source).to_string()).collect()
+            let keyword = |f: &str, i: usize, a: &Expr| time_unit_keyword(f, i, a).is_some();
+            query.partition_by.iter().map(|e| e.qualified(source, &keyword).to_string()).collect()
         };
         return Err(SqlError::invalid(
             Some(query.pos),

@@ -8,7 +8,10 @@ use super::*;
 const OUTPUT_TOPIC_PREFIX: &str = "ksql.output.topic.name.prefix";
 
 /// The server or request property that sets the default of `WRAP_SINGLE_VALUE`.
-const WRAP_SINGLE_VALUES: &str = "ksql.persistence.wrap.single.values";
+pub(super) const WRAP_SINGLE_VALUES: &str = "ksql.persistence.wrap.single.values";
+
+/// The server or request property that sets the default `KEY_FORMAT`.
+pub(super) const DEFAULT_KEY_FORMAT: &str = "ksql.persistence.default.format.key";
 
 impl Engine {
     pub(super) fn check_properties(with: &Properties, allowed: &[&str]) -> Result<(), EngineError> {
@@ -49,7 +52,16 @@ impl Engine {
         let columns = fields.iter().filter(|f| f.role == ColumnRole::Value).count();
         let Some(wrap) = with.get_str("WRAP_SINGLE_VALUE") else {
             let default = props.get(WRAP_SINGLE_VALUES).or_else(|| self.config.properties.get(WRAP_SINGLE_VALUES));
-            let unwrapped = default.is_some_and(|d| d.trim().eq_ignore_ascii_case("false"));
+            let unwrapped = match default.map(|d| d.trim().to_ascii_lowercase()).as_deref() {
+                None | Some("true") => false,
+                Some("false") => true,
+                Some(_) => {
+                    return Err(EngineError::Statement(format!(
+                        "{WRAP_SINGLE_VALUES} must be true or false, got '{}'",
+                        default.map(String::as_str).unwrap_or_default()
+                    )))
+                }
+            };
             return Ok(match value_format {
                 Format::Json { .. } if unwrapped && columns == 1 => Format::Json { wrap_single: false },
                 other => other,
@@ -65,7 +77,6 @@ impl Engine {
 
     /// `ksql.persistence.default.format.key` (a request or server property), else KAFKA.
     fn default_key_format(&self, props: &RequestProperties) -> Result<Format, EngineError> {
-        const DEFAULT_KEY_FORMAT: &str = "ksql.persistence.default.format.key";
         match props.get(DEFAULT_KEY_FORMAT).or_else(|| self.config.properties.get(DEFAULT_KEY_FORMAT)) {
             Some(f) => Format::parse(f, None).map_err(EngineError::Statement),
             None => Ok(Format::Kafka),
@@ -223,6 +234,10 @@ impl Engine {
                 Self::formats(&c.with, Some((&Format::Kafka, &vf)))?
             }
             _ => Self::formats(&c.with, None)?,
+        };
+        let key_format = match c.with.get("KEY_FORMAT").or(c.with.get("FORMAT")) {
+            Some(_) => key_format,
+            None => self.default_key_format(props)?,
         };
         if c.columns.is_empty() {
             return Err(EngineError::Statement(format!(
@@ -546,4 +561,49 @@ impl Engine {
     }
 
     // ---- INSERT VALUES ------------------------------------------------------------
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::connectors::memory::MemoryBroker;
+
+    fn engine(broker: &MemoryBroker, dir: &std::path::Path, properties: &[(&str, &str)]) -> Arc<Engine> {
+        let config = EngineConfig {
+            data_dir: Some(dir.to_owned()),
+            properties: properties.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..EngineConfig::default()
+        };
+        Engine::open(config, Arc::new(broker.clone())).unwrap()
+    }
+
+    fn formats(e: &Engine, name: &str) -> (Format, Format) {
+        let st = e.lock();
+        let s = &st.catalog.sources[name];
+        (s.key_format.clone(), s.value_format.clone())
+    }
+
+    #[test]
+    fn defaults_from_the_server_config_survive_a_restart_without_them() {
+        let broker = MemoryBroker::new();
+        let dir = tempfile::tempdir().unwrap();
+        let config = [(WRAP_SINGLE_VALUES, "false"), (DEFAULT_KEY_FORMAT, "JSON")];
+        let e = engine(&broker, dir.path(), &config);
+        let props = RequestProperties::new();
+        e.execute_sync(
+            "CREATE STREAM s (id INT KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);",
+            &props,
+        )
+        .unwrap();
+        let created = formats(&e, "S");
+        assert_eq!(created, (Format::Json { wrap_single: true }, Format::Json { wrap_single: false }));
+        e.shutdown();
+        drop(e);
+        // The configuration no longer sets them: the replayed statement keeps them.
+        let e = engine(&broker, dir.path(), &[]);
+        assert_eq!(formats(&e, "S"), created);
+        e.shutdown();
+    }
 }

@@ -59,6 +59,7 @@ impl Engine {
         let st = self.lock();
         let bind = BindCatalog { catalog: &st.catalog, functions: &self.functions };
         let binder = Binder::new(&empty, &bind, Vec::new());
+        binder.clause.set("VALUES");
         let mut row = vec![Value::Null; def.fields.len()];
         let mut timestamp = None;
         for (name, expr) in names.iter().zip(values) {

@@ -295,6 +295,16 @@ impl Engine {
                 other => other,
             }])
         };
+        // Defaults a statement takes from the server's configuration are logged with it
+        // as request properties, so a restart with another configuration replays it
+        // as it ran.
+        if mode == Mode::Live && matches!(stmt, Statement::CreateSource(_) | Statement::CreateAsSelect(_)) {
+            for key in [ddl::WRAP_SINGLE_VALUES, ddl::DEFAULT_KEY_FORMAT] {
+                if let (None, Some(v)) = (props.get(key), self.config.properties.get(key)) {
+                    props.insert(key.to_owned(), v.clone());
+                }
+            }
+        }
         match stmt {
             Statement::CreateSource(c) => match self.create_source(c, text, props, mode)? {
                 (outcome, true) => persist(outcome, props),
