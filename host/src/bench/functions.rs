@@ -10,6 +10,8 @@
 //!
 //! `WASP_BENCH_TWINS=rust,rows` (any of `rust`, `python`, `js`, `rows`) measures only
 //! those twins, for profiling one of them; the others print `-`.
+//! `WASP_BENCH_CASES=string` (or `numeric`) measures only that function and skips
+//! the query of (g); `WASP_BENCH_BATCHES=1024` measures only those batch sizes.
 //! `WASP_BENCH_REPEAT=n` runs each timed batch through the projection `n` times, so a
 //! profile of the run is mostly the function call.
 
@@ -82,7 +84,14 @@ pub fn run(n: usize) -> Result<(), String> {
     engine.execute_sync(CREATE_IN, &props).map_err(|e| e.error.to_string())?;
     let wanted = std::env::var("WASP_BENCH_TWINS").ok();
     let measured = |twin: &str| wanted.as_deref().is_none_or(|w| w.split(',').any(|t| t.trim() == twin));
-    for case in &CASES {
+    let only = std::env::var("WASP_BENCH_CASES").ok();
+    let cases: Vec<&Case> =
+        CASES.iter().filter(|c| only.as_deref().is_none_or(|o| o.split(',').any(|k| k.trim() == c.kind))).collect();
+    let batch_sizes: Vec<usize> = match std::env::var("WASP_BENCH_BATCHES") {
+        Ok(b) => b.split(',').filter_map(|s| s.trim().parse().ok()).collect(),
+        Err(_) => vec![64, 1024, 8192],
+    };
+    for case in &cases {
         for lang in LANGUAGES.into_iter().filter(|l| measured(l)) {
             let file = dir.join(format!("{}-{lang}.wasm", case.module));
             let sql = format!(
@@ -112,8 +121,8 @@ pub fn run(n: usize) -> Result<(), String> {
         print!(" {:>16}", lang);
     }
     println!(" {:>16}", "rust rows");
-    for case in &CASES {
-        for batch_size in [64usize, 1024, 8192] {
+    for case in &cases {
+        for batch_size in batch_sizes.iter().copied() {
             let builtin = projection_ns(&engine, case.builtin, &records, batch_size)?;
             print!("  {:<8} {batch_size:>6} {builtin:>9.1}", case.kind);
             for lang in LANGUAGES {
@@ -136,6 +145,9 @@ pub fn run(n: usize) -> Result<(), String> {
         }
     }
     engine.shutdown();
+    if only.is_some() {
+        return Ok(());
+    }
 
     let swapped = QUERY.replace("UCASE(name)", "ucase_rust(name)");
     println!("(g) the benchmark query with UCASE swapped for its Rust twin, engine only");

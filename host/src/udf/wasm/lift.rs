@@ -2,17 +2,20 @@
 //! return type.
 //!
 //! Nothing the guest sends is trusted: every index, length, bitmap and offset is
-//! checked, and every array is built through Arrow's validating constructors
-//! (offsets in bounds and non-decreasing, UTF-8 valid, each string starting on a
-//! character), so a buggy or hostile guest gets a call error, never a malformed
-//! array in the engine. STRING and BYTES, the common results, are checked in a few
-//! vector passes (`check_offsets`, then `try_new`'s one UTF-8 pass) rather than by
-//! `ArrayData`'s row-by-row validation.
+//! checked (offsets in bounds and non-decreasing, UTF-8 valid, each string starting
+//! on a character), so a buggy or hostile guest gets a call error, never a malformed
+//! array in the engine. Nested arrays are built through Arrow's validating
+//! constructors. STRING and BYTES, the common results, are checked here in vector
+//! passes instead (`check_offsets`, then [`utf8`]'s ASCII or UTF-8 pass) rather than
+//! by Arrow's scalar pass per row, and a top-level one becomes the result array
+//! without a round trip through `ArrayData`.
+
+use std::sync::Arc;
 
 use arrow_array::{make_array, Array, ArrayRef, BinaryArray, StringArray};
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_data::ArrayData;
-use arrow_schema::{ArrowError, DataType as ArrowType};
+use arrow_schema::DataType as ArrowType;
 use wasp_sql::DataType;
 
 use super::bindings::ColumnResult as Column;
@@ -22,22 +25,84 @@ use crate::columnar::to_arrow;
 /// columns' buffers become the array's buffers without another copy (moved out of
 /// `columns`; a buffer a guest names twice is empty the second time, and refused).
 pub fn lift(columns: &mut [Column], ty: &DataType, rows: usize) -> Result<ArrayRef, String> {
-    let data = column(columns, 0, &to_arrow(ty), Some(rows))?;
-    Ok(make_array(data))
+    match ty {
+        DataType::String | DataType::Bytes => {
+            let col = columns.first_mut().ok_or("column 0 is missing")?;
+            if col.len as usize != rows {
+                return Err(format!("column 0 has {} rows, expected {rows}", col.len));
+            }
+            bytes_column(col, matches!(ty, DataType::String), 0)
+        }
+        _ => Ok(make_array(column(columns, 0, &to_arrow(ty), Some(rows))?)),
+    }
+}
+
+/// A STRING (`utf8`) or BYTES column, its buffers moved out of `col`.
+fn bytes_column(col: &mut Column, utf8: bool, at: usize) -> Result<ArrayRef, String> {
+    let len = col.len as usize;
+    let validity = col.validity.take().map(|v| bitmap(v, len, at, "validity")).transpose()?;
+    let values = std::mem::take(&mut col.values);
+    let offsets = col.offsets.take().ok_or_else(|| format!("column {at} has no offsets"))?;
+    if offsets.len() != (len + 1) * 4 {
+        return Err(format!("column {at} has {} offset bytes, {len} rows need {}", offsets.len(), (len + 1) * 4));
+    }
+    let offsets = check_offsets(Buffer::from_vec(offsets), len, values.len(), at)?;
+    let values = Buffer::from_vec(values);
+    let nulls = validity.map(|v| NullBuffer::new(BooleanBuffer::new(v, 0, len)));
+    Ok(if utf8 {
+        Arc::new(self::utf8(offsets, values, nulls, at)?)
+    } else {
+        Arc::new(BinaryArray::try_new(offsets, values, nulls).map_err(|e| format!("column {at}: {e}"))?)
+    })
+}
+
+/// A STRING array of `offsets` (checked by [`check_offsets`]) into `values`, after
+/// checking the text: one vector pass finds ASCII text (the common case: UTF-8 with
+/// a character boundary at every byte); other text is checked by simdutf8 and each
+/// row's start looked at.
+#[allow(unsafe_code)]
+fn utf8(
+    offsets: OffsetBuffer<i32>,
+    values: Buffer,
+    nulls: Option<NullBuffer>,
+    at: usize,
+) -> Result<StringArray, String> {
+    let rows = offsets.len() - 1;
+    if nulls.as_ref().is_some_and(|n| n.len() != rows) {
+        return Err(format!("column {at}: the validity does not have {rows} rows"));
+    }
+    let bytes = values.as_slice();
+    if !bytes.is_ascii() {
+        let text = simdutf8::basic::from_utf8(bytes).map_err(|_| match std::str::from_utf8(bytes) {
+            Err(e) => format!("column {at}: the text is not UTF-8: {e}"),
+            Ok(_) => format!("column {at}: the text is not UTF-8"),
+        })?;
+        if let Some(row) = offsets.iter().position(|&o| !text.is_char_boundary(o as usize)) {
+            return Err(format!("column {at}: row {row} starts inside a UTF-8 character"));
+        }
+    }
+    // SAFETY: `new_unchecked` needs what `try_new` checks, and it all holds here:
+    // the offsets start at 0 or more, never decrease and end within `values`
+    // (`check_offsets`, which every caller ran); `values` is UTF-8 (ASCII, or
+    // simdutf8 said so) and every offset is on a character boundary (every byte of
+    // ASCII is one, other text was checked row by row above); the validity, if
+    // any, has one bit per row (checked above).
+    Ok(unsafe { StringArray::new_unchecked(offsets, values, nulls) })
 }
 
 fn column(columns: &mut [Column], at: usize, ty: &ArrowType, want_len: Option<usize>) -> Result<ArrayData, String> {
     let col = columns.get_mut(at).ok_or_else(|| format!("column {at} is missing"))?;
     let len = col.len as usize;
+    if let Some(want) = want_len.filter(|&want| want != len) {
+        return Err(format!("column {at} has {len} rows, expected {want}"));
+    }
+    if matches!(ty, ArrowType::Utf8 | ArrowType::Binary) {
+        return Ok(bytes_column(col, matches!(ty, ArrowType::Utf8), at)?.into_data());
+    }
     let validity = col.validity.take();
     let values = std::mem::take(&mut col.values);
     let offsets_bytes = col.offsets.take();
     let children = std::mem::take(&mut col.children);
-    if let Some(want) = want_len {
-        if len != want {
-            return Err(format!("column {at} has {len} rows, expected {want}"));
-        }
-    }
     let mut child = |i: usize, ty: &ArrowType, len: Option<usize>| -> Result<ArrayData, String> {
         let &index = children.get(i).ok_or_else(|| format!("column {at} lacks child column {i}"))?;
         let index = index as usize;
@@ -67,17 +132,6 @@ fn column(columns: &mut [Column], at: usize, ty: &ArrowType, want_len: Option<us
         ArrowType::Int32 | ArrowType::Date32 | ArrowType::Time32(_) => b.add_buffer(fixed(values, 4)?),
         ArrowType::Int64 | ArrowType::Float64 | ArrowType::Timestamp(_, _) => b.add_buffer(fixed(values, 8)?),
         ArrowType::Decimal128(_, _) => b.add_buffer(fixed(values, 16)?),
-        ArrowType::Utf8 | ArrowType::Binary => {
-            let offsets = check_offsets(offsets(offsets_bytes)?, len, values.len(), at)?;
-            let values = Buffer::from_vec(values);
-            let nulls = validity.map(|v| NullBuffer::new(BooleanBuffer::new(v, 0, len)));
-            let invalid = |e: ArrowError| format!("column {at}: {e}");
-            return Ok(if matches!(ty, ArrowType::Utf8) {
-                StringArray::try_new(offsets, values, nulls).map_err(invalid)?.into_data()
-            } else {
-                BinaryArray::try_new(offsets, values, nulls).map_err(invalid)?.into_data()
-            });
-        }
         ArrowType::List(item) => {
             let items = child(0, item.data_type(), None)?;
             b.add_buffer(offsets(offsets_bytes)?).add_child_data(items)

@@ -153,6 +153,19 @@ fn malformed_guest_columns_are_refused() {
     assert!(lift(&mut [column(1, b"ab", None)], &DataType::String, 1).unwrap_err().contains("no offsets"));
     assert!(lift(&mut [column(1, &[0xff, 0xfe], Some(&[0, 2]))], &DataType::String, 1).is_err());
     assert!(lift(&mut [column(1, &[0xff], Some(&[0, 1]))], &DataType::Bytes, 1).is_ok());
+    // Text that is not all ASCII is checked as UTF-8 and at each row's start.
+    let back = lift(&mut [column(2, "éa".as_bytes(), Some(&[0, 2, 3]))], &DataType::String, 2).unwrap();
+    assert_eq!(values_of(back.as_ref()), vec![s("é"), s("a")]);
+    assert!(refused(column(1, &[b'a', 0xc3], Some(&[0, 2])), &DataType::String, 1).contains("not UTF-8"));
+    assert!(refused(column(2, "éa".as_bytes(), Some(&[0, 1, 3])), &DataType::String, 2).contains("row 1 starts inside"));
+    // So is text nested in an ARRAY.
+    let mut list = column(1, &[], Some(&[0, 1]));
+    list.children = vec![1];
+    let strings = DataType::Array(Box::new(DataType::String));
+    assert!(refused(list.clone(), &strings, 1).contains("missing"));
+    let nested = lift(&mut [list.clone(), column(1, b"ok", Some(&[0, 2]))], &strings, 1).unwrap();
+    assert_eq!(values_of(nested.as_ref()), vec![Value::Array(vec![s("ok")])]);
+    assert!(lift(&mut [list, column(1, &[0xff], Some(&[0, 1]))], &strings, 1).unwrap_err().contains("column 1"));
     // A short validity bitmap; a child that points backwards or is missing.
     let mut c = column(9, &[0; 36], None);
     c.validity = Some(vec![0xff]);
