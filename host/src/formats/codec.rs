@@ -6,6 +6,7 @@
 //! builder, so a bad record never leaves a ragged batch. Encoding reads a batch's
 //! arrays through [`Cells`] into reused buffers.
 
+use arrow_array::new_null_array;
 use wasp_sql::plan::{ROWKEY, ROWOFFSET, ROWPARTITION, ROWTIME};
 use wasp_sql::{ColumnRole, DataType, Field};
 
@@ -14,7 +15,7 @@ use super::delimited::{self, Splitter};
 use super::json::{self, FieldNames, ObjectLayout, Style};
 use super::{kafka, Format};
 use crate::batch::Batch;
-use crate::columnar::ColumnBuilder;
+use crate::columnar::{to_arrow, ColumnBuilder};
 
 /// Positions of the pseudo-columns in a source row.
 #[derive(Debug, Clone, Copy, Default)]
@@ -35,6 +36,10 @@ pub struct RowCodec {
     value: ObjectLayout,
     pseudo: Pseudo,
     builders: Vec<ColumnBuilder>,
+    /// Per column, whether it is a JSON value field the query does not read: the
+    /// decoder never fills its builder (the field is only type-checked), so instead
+    /// of a NULL appended per row the batch gets one NULL array.
+    unread: Vec<bool>,
     rows: usize,
     /// Per value field, a builder that type-checks fields the query does not read.
     scratch: Vec<ColumnBuilder>,
@@ -55,6 +60,7 @@ impl Clone for RowCodec {
         c.key_format = self.key_format.clone();
         c.value_format = self.value_format.clone();
         c.drop_tombstones = self.drop_tombstones;
+        c.unread = self.unread.clone();
         c
     }
 }
@@ -98,6 +104,7 @@ impl RowCodec {
             key_format: Format::None,
             value_format: Format::None,
             builders: types.iter().map(|t| ColumnBuilder::new(t, 0)).collect(),
+            unread: vec![false; types.len()],
             types: types.to_vec(),
             key,
             value,
@@ -135,8 +142,10 @@ impl RowCodec {
     /// Tells the decoder which row positions the query reads; JSON values then leave
     /// the other fields NULL instead of building them (they are still type-checked).
     pub fn set_needed(&mut self, needed: &[bool]) {
+        let json = matches!(self.value_format, Format::Json { .. });
         for (flag, slot) in self.value.needed.iter_mut().zip(&self.value.slots) {
             *flag = needed.get(*slot).copied().unwrap_or(true);
+            self.unread[*slot] = json && !*flag;
         }
     }
 
@@ -189,10 +198,10 @@ impl RowCodec {
                 _ => self.builders[i].append_null(),
             }
         }
-        // Columns the record did not mention (missing JSON fields, fields the query
-        // does not read) are NULL.
-        for b in &mut self.builders {
-            if b.len() == row {
+        // Columns the record did not mention (missing JSON fields) are NULL; so are
+        // fields the query does not read, all at once in `finish`.
+        for (b, &unread) in self.builders.iter_mut().zip(&self.unread) {
+            if b.len() == row && !unread {
                 b.append_null();
             }
         }
@@ -236,8 +245,21 @@ impl RowCodec {
 
     /// The rows decoded so far, as a batch; the codec starts a new one.
     pub fn finish(&mut self) -> Batch {
-        let columns = self.builders.iter_mut().map(ColumnBuilder::finish).collect();
         let rows = std::mem::take(&mut self.rows);
+        let columns = self
+            .builders
+            .iter_mut()
+            .zip(&self.unread)
+            .zip(&self.types)
+            .map(|((b, &unread), t)| {
+                let built = b.finish();
+                if unread {
+                    new_null_array(&to_arrow(t), rows)
+                } else {
+                    built
+                }
+            })
+            .collect();
         std::mem::swap(&mut self.pending_tombstones, &mut self.tombstones);
         self.pending_tombstones.clear();
         Batch { columns, rows }
@@ -363,6 +385,34 @@ mod tests {
             })
             .unwrap();
         assert_eq!(out, vec![(Some(7i32.to_be_bytes().to_vec()), br#"{"NAME":"a"}"#.to_vec())]);
+    }
+
+    #[test]
+    fn fields_the_query_does_not_read_are_checked_and_null() {
+        let fields = vec![
+            Field::new("ID", DataType::Int, ColumnRole::Value),
+            Field::new("NOTE", DataType::String, ColumnRole::Value),
+            Field::new("N", DataType::BigInt, ColumnRole::Value),
+        ];
+        let mut codec = RowCodec::new(&fields, Format::Kafka, Format::JSON);
+        codec.set_needed(&[true, false, false]);
+        for batch_rows in [3, 1] {
+            for i in 0..batch_rows {
+                codec.decode(None, Some(format!(r#"{{"ID":{i},"NOTE":"x","N":{i}}}"#).as_bytes()), 0, 0, 0).unwrap();
+            }
+            // An unread field is still type-checked: the record is refused.
+            assert!(codec.decode(None, Some(br#"{"ID":9,"NOTE":"x","N":"not a number"}"#), 0, 0, 0).is_err());
+            let batch = codec.finish();
+            assert_eq!(batch.rows, batch_rows);
+            assert_eq!(batch.columns.len(), 3);
+            for column in &batch.columns {
+                assert_eq!(column.len(), batch_rows);
+            }
+            assert_eq!(batch.columns[1].data_type(), &arrow_schema::DataType::Utf8);
+            assert_eq!(batch.columns[1].null_count(), batch_rows);
+            assert_eq!(batch.columns[2].null_count(), batch_rows);
+            assert_eq!(batch.row(batch_rows - 1), vec![Value::Int(batch_rows as i32 - 1), Value::Null, Value::Null]);
+        }
     }
 
     #[test]
