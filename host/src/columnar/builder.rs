@@ -109,19 +109,26 @@ pub struct Validity {
 }
 
 impl Validity {
-    #[inline]
+    // Always inlined: it runs for every value decoded, and a call costs more than
+    // the counter it bumps while the column has no NULL.
+    #[inline(always)]
     fn append(&mut self, valid: bool) {
         match &mut self.bits {
             Some(bits) => bits.append(valid),
             None if valid => {}
-            None => {
-                let mut bits = BooleanBufferBuilder::new((self.len + 1).max(64));
-                bits.append_n(self.len, true);
-                bits.append(false);
-                self.bits = Some(bits);
-            }
+            None => self.first_null(),
         }
         self.len += 1;
+    }
+
+    /// The bitmap, made at the first NULL: every row so far valid, then this one not.
+    #[cold]
+    #[inline(never)]
+    fn first_null(&mut self) {
+        let mut bits = BooleanBufferBuilder::new((self.len + 1).max(64));
+        bits.append_n(self.len, true);
+        bits.append(false);
+        self.bits = Some(bits);
     }
 
     #[inline]
