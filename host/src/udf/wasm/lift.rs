@@ -56,8 +56,8 @@ fn bytes_column(col: &mut Column, utf8: bool, at: usize) -> Result<ArrayRef, Str
     })
 }
 
-/// A STRING array of `offsets` (checked by [`check_offsets`]) into `values`, after
-/// checking the text: one vector pass finds ASCII text (the common case: UTF-8 with
+/// A STRING array of `offsets` into `values`, after checking that they fit and the
+/// text: one vector pass finds ASCII text (the common case: UTF-8 with
 /// a character boundary at every byte); other text is checked by simdutf8 and each
 /// row's start looked at.
 #[allow(unsafe_code)]
@@ -68,6 +68,10 @@ fn utf8(
     at: usize,
 ) -> Result<StringArray, String> {
     let rows = offsets.len() - 1;
+    let end = offsets[rows] as usize;
+    if end > values.len() {
+        return Err(format!("column {at}: offsets reach byte {end} of a {}-byte data buffer", values.len()));
+    }
     if nulls.as_ref().is_some_and(|n| n.len() != rows) {
         return Err(format!("column {at}: the validity does not have {rows} rows"));
     }
@@ -82,11 +86,11 @@ fn utf8(
         }
     }
     // SAFETY: `new_unchecked` needs what `try_new` checks, and it all holds here:
-    // the offsets start at 0 or more, never decrease and end within `values`
-    // (`check_offsets`, which every caller ran); `values` is UTF-8 (ASCII, or
-    // simdutf8 said so) and every offset is on a character boundary (every byte of
-    // ASCII is one, other text was checked row by row above); the validity, if
-    // any, has one bit per row (checked above).
+    // the offsets start at 0 or more and never decrease (an `OffsetBuffer` cannot be
+    // made otherwise) and end within `values` (checked above); `values` is UTF-8
+    // (ASCII, or simdutf8 said so) and every offset is on a character boundary
+    // (every byte of ASCII is one; other text was checked row by row above); the
+    // validity, if any, has one bit per row (checked above).
     Ok(unsafe { StringArray::new_unchecked(offsets, values, nulls) })
 }
 
