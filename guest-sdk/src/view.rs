@@ -1,10 +1,12 @@
 //! Zero-copy typed views over argument columns.
 //!
-//! A view checks a column's buffers once, when it is made (sizes, offsets, UTF-8),
-//! and then reads values straight out of the buffers the host lowered: no copy, no
-//! allocation, and one `unsafe` (text already found to be ASCII becomes a `&str`
-//! without a second pass, see `ascii_str`). Fixed-width values are read with `from_le_bytes`, which
-//! compiles to one unaligned load on WebAssembly (the ABI promises no alignment).
+//! A view checks a column's buffers once, when it is made (sizes and bounds; in a
+//! debug build also what the ABI makes the host promise: offsets that never
+//! decrease, STRING data that is UTF-8), and then reads values straight out of the
+//! buffers the host lowered: no copy, no allocation, and one `unsafe` (a STRING
+//! column's data becomes a `&str` without a pass over it, see `host_text`).
+//! Fixed-width values are read with `from_le_bytes`, which compiles to one
+//! unaligned load on WebAssembly (the ABI promises no alignment).
 
 use std::marker::PhantomData;
 
@@ -62,12 +64,23 @@ fn is_ascii(bytes: &[u8]) -> bool {
     any & HIGH_BITS == 0
 }
 
-/// `bytes` as text when every byte is ASCII, without a UTF-8 pass.
+/// The data of a STRING column as text.
+///
+/// That it is UTF-8 is the host's promise (the ABI says so, and wasp lowers STRING
+/// columns from Arrow string arrays, which hold nothing else), so a release build
+/// takes it without a pass over the text, as wit-bindgen's Rust bindings take the
+/// component model's own `string`. A debug build, which is what unit tests and
+/// `cargo test` run, checks it and refuses other bytes.
 #[allow(unsafe_code)]
-fn ascii_str(bytes: &[u8]) -> Option<&str> {
-    // SAFETY: ASCII bytes are UTF-8 (each is a one-byte code point), and `is_ascii`
-    // has just checked every one of these bytes.
-    is_ascii(bytes).then(|| unsafe { std::str::from_utf8_unchecked(bytes) })
+fn host_text(bytes: &[u8]) -> Result<&str, LayoutError> {
+    if cfg!(debug_assertions) {
+        return std::str::from_utf8(bytes).map_err(|e| LayoutError(format!("STRING data is not UTF-8: {e}")));
+    }
+    // SAFETY: the bytes are UTF-8, which the ABI requires of the host for a STRING
+    // column's data (see above). Row boundaries are not assumed: `StrView::value`
+    // slices the text with `str`'s own checks, so an offset inside a character
+    // panics (a trap the host contains) rather than making a bad `&str`.
+    Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
 }
 
 /// Checked `len + 1` offsets: returns the first and last.
@@ -82,16 +95,15 @@ fn check_offsets(offsets: Option<&[u8]>, len: usize, data_len: usize) -> Result<
     if first < 0 {
         return Err(LayoutError(format!("offset 0 is negative ({first})")));
     }
-    // One branch-free pass comparing each offset with the next (it vectorizes: four
-    // comparisons per instruction); the failing row is looked for only when there
-    // is one.
+    // That they never decrease is the host's promise, like STRING's UTF-8 (see
+    // `host_text`): a debug build checks it, a release build takes it. Reading rows
+    // never relies on it for safety: a row is a checked slice of the data, so
+    // decreasing offsets would panic (a trap the host contains), not misread memory.
     let word = |w: &[u8]| i32::from_le_bytes([w[0], w[1], w[2], w[3]]);
-    let sorted = offsets[..need - 4]
-        .chunks_exact(4)
-        .zip(offsets[4..].chunks_exact(4))
-        .fold(true, |sorted, (a, b)| sorted & (word(b) >= word(a)));
+    let sorted =
+        || offsets[..need - 4].chunks_exact(4).zip(offsets[4..].chunks_exact(4)).all(|(a, b)| word(b) >= word(a));
     let prev = word(&offsets[need - 4..]);
-    if !sorted {
+    if cfg!(debug_assertions) && !sorted() {
         for i in 1..=len {
             let (a, b) = (offset_i32(offsets, i - 1), offset_i32(offsets, i));
             if b < a {
@@ -101,6 +113,9 @@ fn check_offsets(offsets: Option<&[u8]>, len: usize, data_len: usize) -> Result<
     }
     let first = first as usize;
     let last = prev as usize;
+    if last < first {
+        return Err(LayoutError(format!("the last offset ({last}) is before the first ({first})")));
+    }
     if last > data_len {
         return Err(LayoutError(format!("offsets reach byte {last} of a {data_len}-byte data buffer")));
     }
@@ -281,9 +296,10 @@ impl<'a> BytesView<'a> {
     }
 }
 
-/// A STRING column: offsets into one UTF-8 data buffer. The data is checked to be
-/// UTF-8, and every offset to fall on a character boundary, once, when the view is
-/// made; reading a value is then a slice of the batch's buffer.
+/// A STRING column: offsets into one UTF-8 data buffer. The offsets are checked
+/// once, when the view is made (the text is the host's promise, see `host_text`);
+/// reading a value is then a slice of the batch's buffer, which `str` checks falls
+/// on character boundaries.
 #[derive(Debug, Clone, Copy)]
 pub struct StrView<'a> {
     offsets: &'a [u8],
@@ -293,8 +309,6 @@ pub struct StrView<'a> {
     base: usize,
     validity: Option<Bitmap<'a>>,
     len: usize,
-    /// Every byte of `data` is ASCII.
-    ascii: bool,
 }
 
 impl<'a> StrView<'a> {
@@ -302,36 +316,22 @@ impl<'a> StrView<'a> {
         let len = col.len as usize;
         let (first, last) = check_offsets(col.offsets, len, col.values.len())?;
         let offsets = col.offsets.map_or(&[][..], |o| &o[..(len + 1) * 4]);
-        let bytes = &col.values[first..last];
-        // One vector pass finds ASCII text, the common case: it is UTF-8 and has a
-        // character boundary at every byte, so neither the UTF-8 check nor the
-        // per-row boundary check is needed. Other text is checked by simdutf8, which
-        // uses WebAssembly SIMD when the guest is built with it (core's own checks are
-        // built without and go a word at a time).
-        let ascii_text = ascii_str(bytes);
-        let ascii = ascii_text.is_some();
-        let data = match ascii_text {
-            Some(text) => text,
-            None => simdutf8::basic::from_utf8(bytes).map_err(|_| match std::str::from_utf8(bytes) {
-                Err(e) => LayoutError(format!("STRING data is not UTF-8: {e}")),
-                Ok(_) => LayoutError("STRING data is not UTF-8".into()),
-            })?,
-        };
-        if !ascii {
+        let data = host_text(&col.values[first..last])?;
+        if cfg!(debug_assertions) {
             for i in 1..len {
-                let at = offset(offsets, i) - first;
-                if !data.is_char_boundary(at) {
+                if !data.is_char_boundary(offset(offsets, i) - first) {
                     return Err(LayoutError(format!("STRING row {i} starts inside a UTF-8 character")));
                 }
             }
         }
-        Ok(StrView { offsets, data, base: first, validity: validity(&col)?, len, ascii })
+        Ok(StrView { offsets, data, base: first, validity: validity(&col)?, len })
     }
 
-    /// Whether the text of every row is ASCII (found when the view was made): a
-    /// kernel may then map bytes without decoding characters.
+    /// Whether the text of every row is ASCII, in one vector pass over it: a kernel
+    /// may then map bytes without decoding characters. A kernel that reads every
+    /// byte anyway can find it in its own pass instead (see `udfs/ucase/rust`).
     pub fn is_ascii(&self) -> bool {
-        self.ascii
+        is_ascii(self.data.as_bytes())
     }
 
     pub fn len(&self) -> usize {

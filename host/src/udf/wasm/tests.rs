@@ -385,6 +385,32 @@ fn the_rust_mask_email_component() {
     assert!(err.contains("describes no function 'unmask'"), "{err}");
 }
 
+/// The benchmark's string twin computes what the built-in does: its ASCII kernel
+/// (64-byte SIMD blocks, then a tail) on batches of several lengths, a slice, NULL
+/// rows, and a batch that is not all ASCII past the first block (the per-row path).
+#[test]
+fn the_rust_ucase_twin_upper_cases_as_the_built_in_does() {
+    let Some(bytes) = guest("ucase-rust.wasm") else { return };
+    let module = WasmModule::load(&shared(), &bytes, Limits::default()).unwrap();
+    let (name, r) = resolve(&module, "ucase", None, None, Limits::default()).unwrap().remove(0);
+    let f = WasmFunction::new(&name, &name, r);
+    let text: Vec<Option<String>> =
+        (0..700).map(|i| (i % 7 != 3).then(|| format!("user_{i:06}-{}", "abz{|`@AZ".repeat(i % 5)))).collect();
+    let mut mixed = text.clone();
+    mixed[40] = Some("straße ὀδός".into());
+    for (values, offset, rows) in [(&text, 0, 700), (&text, 0, 63), (&text, 5, 320), (&mixed, 0, 100)] {
+        let all = Arc::new(arrow_array::StringArray::from(values.clone())) as ArrayRef;
+        let arg = all.slice(offset, rows);
+        let want: Vec<Value> = values[offset..offset + rows]
+            .iter()
+            .map(|v| v.as_ref().map_or(Value::Null, |v| s(&v.to_uppercase())))
+            .collect();
+        let (out, errors) = call(&f, vec![Operand::Array(arg)], rows, &[DataType::String]);
+        assert!(errors.errors.is_empty(), "{:?}", errors.errors);
+        assert_eq!(values_of(out.as_ref()), want, "rows {offset}..{}", offset + rows);
+    }
+}
+
 #[test]
 fn a_replaced_module_takes_over_at_the_next_batch() {
     let double = core_function(CORE, "risky", unary(DataType::Int, DataType::Int), Limits::default());
