@@ -140,9 +140,9 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                 Output::Topic(_) => {
                     let ticket = AckTicket::new();
                     if let (Some(s), Some(codec)) = (sink.as_mut(), out_codec.as_ref()) {
-                        if !tombstones.is_empty() && !tombstone_null_keys.is_empty() {
-                            null_keys(&mut batch, &tombstone_null_keys, &tombstones);
-                        }
+                        // The timestamps first: a key column that is NULL for a
+                        // tombstone may be ROWTIME itself (`PARTITION BY ROWTIME`),
+                        // and the record keeps its timestamp all the same.
                         let times = match &pipeline.output_timestamp {
                             Some(stamp) => {
                                 let mut errors = crate::udf::RowErrors::default();
@@ -150,6 +150,9 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                             }
                             None => out_rowtime.map(|c| Operand::Array(batch.columns[c].clone())),
                         };
+                        if !tombstones.is_empty() && !tombstone_null_keys.is_empty() {
+                            null_keys(&mut batch, &tombstone_null_keys, &tombstones);
+                        }
                         let times = times.as_ref().map(Operand::ints);
                         let stamped = pipeline.output_timestamp.is_some();
                         codec.encode(&batch, rows, &mut key_buf, &mut value_buf, |row, key, value| {
