@@ -634,7 +634,7 @@ impl Parser {
         let selection = if self.consume_keyword("WHERE") { Some(self.parse_expr()?) } else { None };
         let mut group_by = Vec::new();
         if self.consume_keywords(&["GROUP", "BY"]) {
-            group_by = self.parse_expr_list()?;
+            group_by = self.parse_value_expr_list()?;
         }
         let having = if self.consume_keyword("HAVING") { Some(self.parse_expr()?) } else { None };
         let mut partition_by = Vec::new();
@@ -642,7 +642,7 @@ impl Parser {
             if *self.peek() == Token::LParen && *self.peek_nth(1) == Token::RParen {
                 return Err(SqlError::invalid(Some(self.peek_pos()), "PARTITION BY requires at least one expression"));
             }
-            partition_by = self.parse_expr_list()?;
+            partition_by = self.parse_value_expr_list()?;
         }
         let emit_changes = if self.consume_keyword("EMIT") {
             if !self.consume_keyword("CHANGES") {
@@ -670,6 +670,17 @@ impl Parser {
         let mut out = vec![self.parse_expr()?];
         while self.consume(&Token::Comma) {
             out.push(self.parse_expr()?);
+        }
+        Ok(out)
+    }
+
+    /// The expressions of `GROUP BY` and `PARTITION BY`: ksqlDB's grammar takes value
+    /// expressions there (arithmetic, `||`, calls, `CASE`, anything in parentheses),
+    /// not predicates, so `PARTITION BY a AND b` is a syntax error at `AND`.
+    fn parse_value_expr_list(&mut self) -> Result<Vec<Expr>, SqlError> {
+        let mut out = vec![self.parse_additive()?];
+        while self.consume(&Token::Comma) {
+            out.push(self.parse_additive()?);
         }
         Ok(out)
     }
@@ -1210,6 +1221,17 @@ mod tests {
         assert_eq!(err.to_string(), "line 1:22: Syntax error: mismatched input 'x', expected ';' or end of input");
         let err = parse_statement("SELECT a,\n FROM s").unwrap_err();
         assert!(err.to_string().starts_with("line 2:2:"), "{err}");
+    }
+
+    #[test]
+    fn group_and_partition_by_take_value_expressions() {
+        let sql = "CREATE STREAM o AS SELECT * FROM i PARTITION BY name AND age;";
+        let err = parse_statement(sql).unwrap_err();
+        assert_eq!(err.to_string(), "line 1:54: Syntax error: mismatched input 'AND', expected ';' or end of input");
+        let err = parse_statement("SELECT a FROM s GROUP BY a = 1").unwrap_err();
+        assert!(err.to_string().contains("Syntax error: mismatched input '='"), "{err}");
+        // Arithmetic, concatenation, calls, CASE and anything in parentheses are values.
+        round_trip("CREATE STREAM o AS SELECT * FROM i PARTITION BY a + 1, b || 'x', ABS(c), (d = 1)");
     }
 
     #[test]
