@@ -667,20 +667,21 @@ impl Parser {
     }
 
     fn parse_expr_list(&mut self) -> Result<Vec<Expr>, SqlError> {
-        let mut out = vec![self.parse_expr()?];
-        while self.consume(&Token::Comma) {
-            out.push(self.parse_expr()?);
-        }
-        Ok(out)
+        self.parse_list_of(Self::parse_expr)
     }
 
     /// The expressions of `GROUP BY` and `PARTITION BY`: ksqlDB's grammar takes value
     /// expressions there (arithmetic, `||`, calls, `CASE`, anything in parentheses),
     /// not predicates, so `PARTITION BY a AND b` is a syntax error at `AND`.
     fn parse_value_expr_list(&mut self) -> Result<Vec<Expr>, SqlError> {
-        let mut out = vec![self.parse_additive()?];
+        self.parse_list_of(Self::parse_additive)
+    }
+
+    /// One or more `item`s separated by commas.
+    fn parse_list_of(&mut self, item: fn(&mut Self) -> Result<Expr, SqlError>) -> Result<Vec<Expr>, SqlError> {
+        let mut out = vec![item(self)?];
         while self.consume(&Token::Comma) {
-            out.push(self.parse_additive()?);
+            out.push(item(self)?);
         }
         Ok(out)
     }

@@ -138,10 +138,12 @@ pub fn run(n: usize) -> Result<(), String> {
                 measured("rust").then(|| Projection::new(&engine, &twin("rust"), &records, batch_size)).transpose()?;
             let (mut base, mut fast, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..ROUNDS {
-                base.push(builtin.pass()?);
+                let b = builtin.pass()?;
+                base.push(b);
                 if let Some(rust) = &mut rust {
-                    fast.push(rust.pass()?);
-                    ratios.push(fast[fast.len() - 1] / base[base.len() - 1]);
+                    let r = rust.pass()?;
+                    fast.push(r);
+                    ratios.push(r / b);
                 }
             }
             let builtin = median(&mut base);

@@ -251,14 +251,8 @@ impl RowCodec {
             .iter_mut()
             .zip(&self.unread)
             .zip(&self.types)
-            .map(|((b, &unread), t)| {
-                let built = b.finish();
-                if unread {
-                    new_null_array(&to_arrow(t), rows)
-                } else {
-                    built
-                }
-            })
+            // An unread column's builder was never filled: nothing to finish.
+            .map(|((b, &unread), t)| if unread { new_null_array(&to_arrow(t), rows) } else { b.finish() })
             .collect();
         std::mem::swap(&mut self.pending_tombstones, &mut self.tombstones);
         self.pending_tombstones.clear();

@@ -37,7 +37,8 @@ impl ScalarFunction for Ucase {
         let arg = args.column(0)?;
         let view = arg.str()?;
         let text = view.text();
-        if let Some(values) = (!arg.constant).then(|| ascii_upper(text.as_bytes())).flatten() {
+        let ascii = if arg.constant { None } else { ascii_upper(text.as_bytes()) };
+        if let Some(values) = ascii {
             let raw = &arg.column.offsets.unwrap_or_default()[..(view.len() + 1) * 4];
             let offsets = if raw[..4] == [0; 4] {
                 raw.to_vec()
