@@ -96,6 +96,11 @@ impl ProcessingLog {
             }
             recent.push_back(entry);
         }
+        if let Some(s) = sink.as_mut() {
+            if let Err(e) = s.dispatch() {
+                tracing::warn!(error = %e, "cannot write to the processing log topic");
+            }
+        }
     }
 
     /// Recent entries of one query, oldest first.

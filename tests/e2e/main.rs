@@ -32,5 +32,6 @@ mod processing_log;
 mod rest_api;
 mod restart;
 mod shell;
+mod sinks;
 mod udf_new;
 mod wasm_functions;

@@ -37,6 +37,10 @@ const QUERY_TIMEOUT: Duration = Duration::from_secs(60);
 /// Attempts at starting when another process took the port first.
 const PORT_ATTEMPTS: usize = 3;
 
+/// The bootstrap address that starts the server on its embedded cluster
+/// (`--embedded-kafka`) instead of a broker.
+pub const EMBEDDED: &str = "embedded";
+
 /// A running `wasp server`, killed on drop.
 pub struct WaspServer {
     process: Option<Supervised>,
@@ -50,7 +54,8 @@ pub struct WaspServer {
 
 impl WaspServer {
     /// Starts `wasp server --bootstrap-servers <bootstrap> --listen 127.0.0.1:<free
-    /// port> --data-dir <temp dir>` plus `extra_args`, and waits until
+    /// port> --data-dir <temp dir>` plus `extra_args` (`--embedded-kafka` for
+    /// [`EMBEDDED`]), and waits until
     /// `GET /healthcheck` answers 200. Panics with the server's log if it does not.
     pub async fn start(bootstrap: &str, extra_args: &[&str]) -> WaspServer {
         let dir = tempfile::Builder::new()
@@ -208,13 +213,13 @@ impl WaspServer {
     async fn launch(&mut self) -> Result<(), String> {
         let listen = format!("127.0.0.1:{}", self.port);
         let mut command = Command::new(wasp_binary());
-        command
-            .arg("server")
-            .args(["--bootstrap-servers", &self.bootstrap])
-            .args(["--listen", &listen])
-            .arg("--data-dir")
-            .arg(self.data_dir())
-            .args(&self.extra_args);
+        command.arg("server");
+        if self.bootstrap == EMBEDDED {
+            command.arg("--embedded-kafka");
+        } else {
+            command.args(["--bootstrap-servers", &self.bootstrap]);
+        }
+        command.args(["--listen", &listen]).arg("--data-dir").arg(self.data_dir()).args(&self.extra_args);
         let log = self.log_path();
         let process = Supervised::spawn("wasp", &command, &log).map_err(|err| err.to_string())?;
         let health = format!("{}/healthcheck", self.url());

@@ -61,6 +61,7 @@ pub struct Record {
     pub partition: i32,
     pub offset: i64,
     pub timestamp: Option<i64>,
+    pub key: Option<Vec<u8>>,
     pub value: Option<Vec<u8>>,
 }
 
@@ -164,6 +165,7 @@ pub async fn read_topic(broker: &Tansu, topic: &str) -> Vec<Record> {
                     partition: message.partition(),
                     offset: message.offset(),
                     timestamp: message.timestamp().to_millis(),
+                    key: message.key().map(<[u8]>::to_vec),
                     value: message.payload().map(<[u8]>::to_vec),
                 });
             }

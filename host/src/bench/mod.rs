@@ -184,6 +184,7 @@ fn connector_passthrough(broker: &dyn Broker, n: usize) -> Result<Duration, Stri
         if let Some(e) = failed.take() {
             return Err(e);
         }
+        sink.dispatch().map_err(|e| e.to_string())?;
     }
     sink.flush(Duration::from_secs(120)).map_err(|e| e.to_string())?;
     Ok(start.map(|s| s.elapsed()).unwrap_or_default())

@@ -2,12 +2,14 @@
 //! mock cluster.
 //!
 //! Sources are `BaseConsumer`s in a consumer group with auto-commit off: offsets are
-//! committed by the query only after its output was acknowledged. Sinks are
-//! `ThreadedProducer`s whose delivery reports complete the batch's [`AckTicket`].
+//! committed by the query only after its output was acknowledged. Sinks are wasp's
+//! own producer ([`super::producer`]), or, for configurations only librdkafka
+//! implements (TLS, SASL, compression), `ThreadedProducer`s whose delivery reports
+//! complete the batch's [`AckTicket`].
 
 use std::collections::BTreeMap;
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -21,6 +23,7 @@ use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
+use super::producer::{NativeProducer, NativeSettings};
 use super::{AckTicket, Broker, ConnectorError, OffsetReset, RecordRef, Sink, Source, SourceOptions, TopicDescription};
 
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(15);
@@ -114,6 +117,10 @@ pub struct KafkaBroker {
     admin: AdminClient<DefaultClientContext>,
     metadata: BaseConsumer,
     embedded: Option<EmbeddedKafka>,
+    /// The native producer's settings, or why librdkafka's producer is used.
+    native: Result<NativeSettings, String>,
+    /// The native producer, made on the first `sink()`.
+    producer: Mutex<Option<Arc<NativeProducer>>>,
 }
 
 impl KafkaBroker {
@@ -125,7 +132,33 @@ impl KafkaBroker {
             .set("allow.auto.create.topics", "false")
             .create()
             .map_err(|e| ConnectorError::Config(e.to_string()))?;
-        Ok(KafkaBroker { config, admin, metadata, embedded })
+        let native = NativeSettings::from_config(&config);
+        if let Err(reason) = &native {
+            tracing::info!(
+                "{reason}: sinks use librdkafka's producer, which stamps a record whose timestamp is 0 with the current time"
+            );
+        }
+        Ok(KafkaBroker { config, admin, metadata, embedded, native, producer: Mutex::new(None) })
+    }
+
+    /// A sink over librdkafka's producer, for what the native producer does not
+    /// implement. `murmur2_random` is the partitioner of Java clients and of the
+    /// native producer, so both put a key in the same partition.
+    fn librdkafka_sink(&self) -> Result<Box<dyn Sink>, ConnectorError> {
+        let mut cfg = self.config.client_config();
+        for (k, v) in [
+            ("linger.ms", "5"),
+            ("queue.buffering.max.messages", "1000000"),
+            ("batch.size", "1000000"),
+            ("partitioner", "murmur2_random"),
+        ] {
+            if !self.config.properties.contains_key(k) {
+                cfg.set(k, v);
+            }
+        }
+        let producer: ThreadedProducer<AckContext> =
+            cfg.create_with_context(AckContext).map_err(|e| ConnectorError::Config(e.to_string()))?;
+        Ok(Box::new(KafkaSink { producer }))
     }
 
     fn describe_all(&self) -> Result<Vec<TopicDescription>, ConnectorError> {
@@ -246,15 +279,13 @@ impl Broker for KafkaBroker {
     }
 
     fn sink(&self) -> Result<Box<dyn Sink>, ConnectorError> {
-        let mut cfg = self.config.client_config();
-        for (k, v) in [("linger.ms", "5"), ("queue.buffering.max.messages", "1000000"), ("batch.size", "1000000")] {
-            if !self.config.properties.contains_key(k) {
-                cfg.set(k, v);
-            }
-        }
-        let producer: ThreadedProducer<AckContext> =
-            cfg.create_with_context(AckContext).map_err(|e| ConnectorError::Config(e.to_string()))?;
-        Ok(Box::new(KafkaSink { producer }))
+        let Ok(settings) = &self.native else { return self.librdkafka_sink() };
+        let mut producer = self.producer.lock().unwrap_or_else(|p| p.into_inner());
+        let producer = match producer.as_ref() {
+            Some(p) => p.clone(),
+            None => producer.insert(NativeProducer::new(settings.clone())?).clone(),
+        };
+        Ok(Box::new(producer.sink()))
     }
 
     fn group_lag(&self, group_id: &str, topic: &str) -> Result<Option<i64>, ConnectorError> {

@@ -11,6 +11,7 @@
 
 pub mod kafka;
 pub mod memory;
+pub mod producer;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -120,11 +121,16 @@ impl AckTicket {
 
     /// Records one delivery outcome.
     pub fn complete(&self, result: Result<(), String>) {
+        self.complete_many(1, result);
+    }
+
+    /// Records the outcome of `n` records delivered (or failed) together.
+    pub fn complete_many(&self, n: usize, result: Result<(), String>) {
         if let Err(e) = result {
             let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
             slot.get_or_insert(e);
         }
-        self.pending.fetch_sub(1, Ordering::AcqRel);
+        self.pending.fetch_sub(n, Ordering::AcqRel);
     }
 
     /// True when every record was delivered or failed.
@@ -140,7 +146,8 @@ impl AckTicket {
 
 /// Writes records to any topic.
 pub trait Sink: Send {
-    /// Queues one record; its delivery is reported to `ticket`.
+    /// Queues one record; its delivery is reported to `ticket`. A sink may hold
+    /// records until [`Sink::dispatch`].
     fn send(
         &mut self,
         topic: &str,
@@ -150,7 +157,13 @@ pub trait Sink: Send {
         ticket: &Arc<AckTicket>,
     ) -> Result<(), ConnectorError>;
 
-    /// Waits until everything queued was delivered or failed.
+    /// Hands the records queued so far to the broker connection, without waiting
+    /// for their acknowledgement. Call it after the records of a batch.
+    fn dispatch(&mut self) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+
+    /// Dispatches, then waits until everything queued was delivered or failed.
     fn flush(&mut self, timeout: Duration) -> Result<(), ConnectorError>;
 }
 

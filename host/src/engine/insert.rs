@@ -154,6 +154,7 @@ impl Engine {
         }
         let sink = guard.as_mut().ok_or_else(|| EngineError::Internal("no producer".into()))?;
         sink.send(&def.topic, key.as_deref(), Some(&value), ts, &ticket).map_err(kafka)?;
+        sink.dispatch().map_err(kafka)?;
         Ok(ticket)
     }
 

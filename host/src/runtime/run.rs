@@ -167,6 +167,7 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                             s.send(&sink_topic, key, value, ts, &ticket)
                                 .map_err(|e| format!("producing to {sink_topic}: {e}"))
                         })?;
+                        s.dispatch().map_err(|e| format!("producing to {sink_topic}: {e}"))?;
                     }
                     in_flight.push_back(InFlight { ticket, offsets: offsets.clone(), records: n as u64 });
                 }
