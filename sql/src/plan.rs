@@ -371,9 +371,15 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
         out_fields = key_fields;
         out_exprs = key_exprs;
     } else {
-        // Key columns first, like ksqlDB's schemas.
+        // Key columns first, like ksqlDB's schemas, in the order the source declares
+        // them whatever order the projection names them in (ksqlDB's default planner;
+        // `ksql.new.query.planner.enabled=true` would keep the projection's order).
         let mut order: Vec<usize> = (0..out_fields.len()).collect();
-        order.sort_by_key(|i| u8::from(out_fields[*i].role != ColumnRole::Key));
+        order.sort_by_key(|i| match (&out_fields[*i].role, &out_exprs[*i]) {
+            (ColumnRole::Key, BoundExpr::Column { index, .. }) => (0, *index),
+            (ColumnRole::Key, _) => (0, usize::MAX),
+            _ => (1, 0),
+        });
         out_fields = order.iter().map(|i| out_fields[*i].clone()).collect();
         out_exprs = order.iter().map(|i| out_exprs[*i].clone()).collect();
     }

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use wasp_sql::plan::ROWTIME;
+use wasp_sql::plan::{ROWOFFSET, ROWPARTITION, ROWTIME};
 use wasp_sql::{ColumnRole, Value};
 
 use super::commit::{complete, Committer, InFlight};
@@ -50,6 +50,21 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
             .collect()
     });
     let out_rowtime = pipeline.output_schema.index_of(ROWTIME);
+    // A record without a key whose key has several columns keeps no key when the
+    // query passes its key through (ksqlDB writes the key it read, null); its key
+    // columns are NULL, which a record keyed {"A":null,"B":null} has too, so such
+    // records are told apart by where they came from.
+    let keyless_origin =
+        match (&spec.output, pipeline.output_schema.index_of(ROWPARTITION), pipeline.output_schema.index_of(ROWOFFSET))
+        {
+            (Output::Topic(_), Some(p), Some(o))
+                if pipeline.tombstone_null_keys.is_empty() && pipeline.source.key_fields().count() > 1 =>
+            {
+                Some((p, o))
+            }
+            _ => None,
+        };
+    let mut keyless: Vec<(i32, i64)> = Vec::new();
     let visible: Vec<usize> = pipeline
         .output_schema
         .fields
@@ -78,6 +93,7 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
         }
         offsets.clear();
         decode_failures.clear();
+        keyless.clear();
         let decoder = &mut pipeline.decoder;
         // With output waiting for acknowledgements or offsets waiting for their
         // commit, come back soon to commit them: the last records of a burst count as
@@ -93,6 +109,9 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                 match offsets.iter_mut().find(|(p, _)| *p == rec.partition) {
                     Some(slot) => slot.1 = slot.1.max(rec.offset + 1),
                     None => offsets.push((rec.partition, rec.offset + 1)),
+                }
+                if rec.key.is_none() && keyless_origin.is_some() {
+                    keyless.push((rec.partition, rec.offset));
                 }
                 let ts = rec.timestamp.unwrap_or(0);
                 if let Err(e) = decoder.decode(rec.key, rec.value, ts, rec.partition, rec.offset) {
@@ -155,6 +174,10 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                         }
                         let times = times.as_ref().map(Operand::ints);
                         let stamped = pipeline.output_timestamp.is_some();
+                        let origins = keyless_origin.filter(|_| !keyless.is_empty()).map(|(p, o)| {
+                            (Operand::Array(batch.columns[p].clone()), Operand::Array(batch.columns[o].clone()))
+                        });
+                        let origins = origins.as_ref().map(|(p, o)| (p.ints(), o.ints()));
                         codec.encode(&batch, rows, &mut key_buf, &mut value_buf, |row, key, value| {
                             let ts = times.as_ref().and_then(|t| t.get(row));
                             // A sink TIMESTAMP column that is NULL or negative drops the
@@ -164,6 +187,13 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                             }
                             let ts = ts.unwrap_or(0);
                             let value = (tombstones.binary_search(&row).is_err()).then_some(value);
+                            let key = match &origins {
+                                Some((p, o)) => {
+                                    let origin = (p.get(row).unwrap_or(-1) as i32, o.get(row).unwrap_or(-1));
+                                    key.filter(|_| !keyless.contains(&origin))
+                                }
+                                None => key,
+                            };
                             s.send(&sink_topic, key, value, ts, &ticket)
                                 .map_err(|e| format!("producing to {sink_topic}: {e}"))
                         })?;

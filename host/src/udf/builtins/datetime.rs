@@ -119,6 +119,13 @@ enum Piece {
     ZoneName,
 }
 
+/// What parsing does with text after the pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trailing {
+    Reject,
+    Ignore,
+}
+
 /// A Java date-time pattern, translated.
 #[derive(Debug)]
 pub struct JavaPattern {
@@ -279,8 +286,9 @@ impl JavaPattern {
         Ok(())
     }
 
-    /// Parses `input` into fields; a zone named in the input is returned too.
-    fn parse_fields(&self, input: &str) -> Result<(Parsed, Option<Zone>), String> {
+    /// Parses `input` into fields; a zone named in the input is returned too. Text
+    /// after the pattern is an error unless `trailing` is `Trailing::Ignore`.
+    fn parse_fields(&self, input: &str, trailing: Trailing) -> Result<(Parsed, Option<Zone>), String> {
         let fail = |why: String| format!("text '{input}' could not be parsed: {why}");
         let mut parsed = Parsed::new();
         let mut zone = None;
@@ -317,7 +325,7 @@ impl JavaPattern {
                 }
             }
         }
-        if !rest.is_empty() {
+        if !rest.is_empty() && trailing == Trailing::Reject {
             return Err(fail(format!("unparsed text '{rest}'")));
         }
         Ok((parsed, zone))
@@ -325,7 +333,15 @@ impl JavaPattern {
 
     /// Parses a date and time; missing fields default to 1970-01-01 00:00:00.
     fn parse_local(&self, input: &str) -> Result<(NaiveDateTime, Option<i32>, Option<Zone>), String> {
-        let (mut p, zone) = self.parse_fields(input)?;
+        self.parse_local_with(input, Trailing::Reject)
+    }
+
+    fn parse_local_with(
+        &self,
+        input: &str,
+        trailing: Trailing,
+    ) -> Result<(NaiveDateTime, Option<i32>, Option<Zone>), String> {
+        let (mut p, zone) = self.parse_fields(input, trailing)?;
         let fail = |e: chrono::format::ParseError| format!("text '{input}' could not be parsed: {e}");
         let has_week = p.isoyear().is_some() || p.isoweek().is_some() || p.week_from_mon().is_some();
         if p.year().is_none() && p.year_mod_100().is_none() && !has_week {
@@ -690,9 +706,13 @@ pub(super) const FUNCTIONS: &[Builtin] = &[
         description: "Parses a string with a Java date pattern into a DATE.",
         signatures: &["PARSE_DATE(text STRING, pattern STRING) -> DATE"],
         return_type: |args| check_args("PARSE_DATE", args, &[S, S]).map(|_| DATE),
+        // ksqlDB parses with commons-lang's FastDateFormat, which (as Java's
+        // DateFormat.parse(String)) reads the pattern from the start of the text and
+        // ignores what follows: '2003-12-24-01-01' with 'yyyy-MM-dd' is 2003-12-24.
+        // Its other parsing functions use DateTimeFormatter, which refuses the rest.
         eval: |args| {
             parse_each(args, |p, text, _, out| {
-                out.push_i32(date_to_days(p.parse_local(text)?.0.date())?);
+                out.push_i32(date_to_days(p.parse_local_with(text, Trailing::Ignore)?.0.date())?);
                 Ok(())
             })
         },
@@ -1015,6 +1035,11 @@ mod tests {
         assert_eq!(call("PARSE_DATE", vec![s("2020-09-13"), s("yyyy-MM-dd")]), d);
         assert_eq!(call("PARSE_DATE", vec![s("13.9.2020"), s("d.M.yyyy")]), d);
         assert_eq!(call("PARSE_DATE", vec![s("1969-12-31"), s("yyyy-MM-dd")]), Value::Date(-1));
+        // Text after the pattern is ignored by PARSE_DATE only, as ksqlDB's parser does.
+        assert_eq!(call("PARSE_DATE", vec![s("2020-09-13-01-01"), s("yyyy-MM-dd")]), d);
+        let (v, e) = call_row("STRINGTODATE", vec![s("2020-09-13-01-01"), s("yyyy-MM-dd")]);
+        assert_eq!(v, Value::Null);
+        assert!(e.errors[0].1.contains("unparsed text '-01-01'"), "{e:?}");
         let t = Value::Time(44_800_123);
         assert_eq!(call("FORMAT_TIME", vec![t.clone(), s("HH:mm:ss.SSS")]), s("12:26:40.123"));
         assert_eq!(call("FORMAT_TIME", vec![t.clone(), s("h:mm a")]), s("12:26 PM"));
