@@ -49,6 +49,17 @@ impl KafkaConfig {
         }
         c
     }
+
+    /// The client configuration plus `defaults` for the properties not configured.
+    fn client_config_with_defaults(&self, defaults: &[(&str, &str)]) -> ClientConfig {
+        let mut c = self.client_config();
+        for (k, v) in defaults {
+            if !self.properties.contains_key(*k) {
+                c.set(*k, *v);
+            }
+        }
+        c
+    }
 }
 
 /// Requests to the thread that owns the embedded mock cluster.
@@ -145,17 +156,12 @@ impl KafkaBroker {
     /// implement. `murmur2_random` is the partitioner of Java clients and of the
     /// native producer, so both put a key in the same partition.
     fn librdkafka_sink(&self) -> Result<Box<dyn Sink>, ConnectorError> {
-        let mut cfg = self.config.client_config();
-        for (k, v) in [
+        let cfg = self.config.client_config_with_defaults(&[
             ("linger.ms", "5"),
             ("queue.buffering.max.messages", "1000000"),
             ("batch.size", "1000000"),
             ("partitioner", "murmur2_random"),
-        ] {
-            if !self.config.properties.contains_key(k) {
-                cfg.set(k, v);
-            }
-        }
+        ]);
         let producer: ThreadedProducer<AckContext> =
             cfg.create_with_context(AckContext).map_err(|e| ConnectorError::Config(e.to_string()))?;
         Ok(Box::new(KafkaSink { producer }))
@@ -231,7 +237,15 @@ impl Broker for KafkaBroker {
     }
 
     fn source(&self, topic: &str, options: &SourceOptions) -> Result<Box<dyn Source>, ConnectorError> {
-        let mut cfg = self.config.client_config();
+        // librdkafka stops fetching for `fetch.queue.backoff.ms` (1 s by default) once its
+        // local queue holds `queued.min.messages`; a consumer that decodes while the
+        // fetcher races ahead would then idle. Fetch again as soon as there is room.
+        let mut cfg = self.config.client_config_with_defaults(&[
+            ("session.timeout.ms", "10000"),
+            ("heartbeat.interval.ms", "1000"),
+            ("fetch.wait.max.ms", "50"),
+            ("fetch.queue.backoff.ms", "5"),
+        ]);
         cfg.set("group.id", &options.group_id)
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
@@ -244,19 +258,6 @@ impl Broker for KafkaBroker {
                     OffsetReset::Latest => "latest",
                 },
             );
-        // librdkafka stops fetching for `fetch.queue.backoff.ms` (1 s by default) once its
-        // local queue holds `queued.min.messages`; a consumer that decodes while the
-        // fetcher races ahead would then idle. Fetch again as soon as there is room.
-        for (k, v) in [
-            ("session.timeout.ms", "10000"),
-            ("heartbeat.interval.ms", "1000"),
-            ("fetch.wait.max.ms", "50"),
-            ("fetch.queue.backoff.ms", "5"),
-        ] {
-            if !self.config.properties.contains_key(k) {
-                cfg.set(k, v);
-            }
-        }
         let consumer: BaseConsumer = cfg.create().map_err(|e| ConnectorError::Config(e.to_string()))?;
         if !options.bounded {
             consumer.subscribe(&[topic]).map_err(kafka_err)?;
