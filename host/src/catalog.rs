@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use wasp_sql::ast::SourceKind;
+use wasp_sql::ast::{SourceKind, WindowKind};
 use wasp_sql::{ColumnRole, DataType, Field, LogicalPlan};
 
 use crate::formats::Format;
@@ -27,6 +27,8 @@ pub struct SourceDef {
     pub timestamp_format: Option<String>,
     pub partitions: i32,
     pub replicas: i32,
+    /// The window of a windowed table (its keys carry the window's bounds).
+    pub window: Option<WindowKind>,
     /// The statement that created it.
     pub statement: String,
 }
@@ -113,5 +115,9 @@ impl wasp_sql::Catalog for BindCatalog<'_> {
 
     fn function_names(&self) -> Vec<String> {
         self.functions.names()
+    }
+
+    fn aggregate_type(&self, name: &str, args: &[DataType]) -> Option<Result<DataType, String>> {
+        crate::udaf::return_type(name, args)
     }
 }

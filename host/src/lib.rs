@@ -41,4 +41,6 @@ pub mod processing_log;
 pub mod runtime;
 pub mod scaffold;
 pub mod server;
+pub mod state;
+pub mod udaf;
 pub mod udf;

@@ -8,7 +8,7 @@ use crate::api::EngineError;
 use crate::catalog::SourceDef;
 use crate::expr::Evaluator;
 use crate::formats::RowCodec;
-use crate::operators::{AssignTimestamp, Filter, Operator, Project};
+use crate::operators::{Aggregate, AssignTimestamp, Filter, InputSlots, Operator, Project};
 use crate::udf::FunctionRegistry;
 
 /// Positions of the pseudo-columns in a source row.
@@ -71,6 +71,7 @@ impl Pipeline {
                 LogicalPlan::Source { .. } => break,
                 LogicalPlan::Filter { input, .. }
                 | LogicalPlan::Project { input, .. }
+                | LogicalPlan::Aggregate { input, .. }
                 | LogicalPlan::Repartition { input, .. }
                 | LogicalPlan::Limit { input, .. } => input,
             };
@@ -92,7 +93,11 @@ impl Pipeline {
         }
         let mut current_schema = input_schema.clone();
         let mut limit = None;
-        for node in &nodes[1..] {
+        let mut after_aggregate_having = false;
+        for (at, node) in nodes.iter().enumerate().skip(1) {
+            if std::mem::take(&mut after_aggregate_having) {
+                continue; // the HAVING filter, which the aggregate applies itself
+            }
             let origin = (
                 current_schema.index_of(ROWPARTITION).unwrap_or(usize::MAX),
                 current_schema.index_of(ROWOFFSET).unwrap_or(usize::MAX),
@@ -120,6 +125,46 @@ impl Pipeline {
                     stages.push(Stage { operator: Box::new(Project::new(evaluators, names)), origin_columns: origin });
                     current_schema = schema.clone();
                 }
+                LogicalPlan::Aggregate { keys, calls, window, schema, .. } => {
+                    let slot = |name: &str| {
+                        current_schema
+                            .index_of(name)
+                            .ok_or_else(|| EngineError::Internal(format!("aggregate input lacks {name}")))
+                    };
+                    let slots = InputSlots {
+                        rowtime: slot(ROWTIME)?,
+                        partition: slot(ROWPARTITION)?,
+                        offset: slot(ROWOFFSET)?,
+                    };
+                    let key_types: Vec<DataType> = keys.iter().map(BoundExpr::data_type).collect();
+                    let key_evals = keys.iter().map(compile).collect::<Result<Vec<_>, _>>()?;
+                    let args = calls
+                        .iter()
+                        .map(|c| c.args.iter().map(compile).collect::<Result<Vec<_>, _>>())
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let mut described = node.to_string().lines().next().unwrap_or_default().trim().to_owned();
+                    let having = match nodes.get(at + 1) {
+                        Some(LogicalPlan::Filter { predicate, .. }) => {
+                            after_aggregate_having = true;
+                            described = format!("{described} having [{predicate}]");
+                            Some(compile(predicate)?)
+                        }
+                        _ => None,
+                    };
+                    let aggregate = Aggregate::new(
+                        key_evals,
+                        &key_types,
+                        args,
+                        calls.clone(),
+                        window.clone(),
+                        having,
+                        slots,
+                        described,
+                    )
+                    .map_err(EngineError::Statement)?;
+                    stages.push(Stage { operator: Box::new(aggregate), origin_columns: origin });
+                    current_schema = schema.clone();
+                }
                 LogicalPlan::Repartition { schema, .. } => current_schema = schema.clone(),
                 LogicalPlan::Limit { n, .. } => limit = Some(*n),
                 LogicalPlan::Source { .. } => {}
@@ -128,7 +173,9 @@ impl Pipeline {
         let mut decoder = RowCodec::new(&input_schema.fields, source.key_format.clone(), source.value_format.clone());
         decoder.set_needed(&needed_columns(&nodes, input_schema.len(), source, input_schema));
         // Only stages that keep every row may see a tombstone (the sink writes it back).
-        if source.timestamp.is_some() || nodes.iter().any(|n| matches!(n, LogicalPlan::Filter { .. })) {
+        if source.timestamp.is_some()
+            || nodes.iter().any(|n| matches!(n, LogicalPlan::Filter { .. } | LogicalPlan::Aggregate { .. }))
+        {
             decoder.drop_tombstones();
         }
         Ok(Pipeline {
@@ -215,6 +262,11 @@ fn needed_columns(nodes: &[&LogicalPlan], width: usize, source: &SourceDef, sche
             LogicalPlan::Filter { predicate, .. } => mark(predicate),
             LogicalPlan::Project { exprs, .. } => {
                 exprs.iter().for_each(&mut mark);
+                break;
+            }
+            LogicalPlan::Aggregate { keys, calls, .. } => {
+                keys.iter().for_each(&mut mark);
+                calls.iter().flat_map(|c| &c.args).for_each(&mut mark);
                 break;
             }
             _ => {}

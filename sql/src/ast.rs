@@ -171,14 +171,91 @@ impl Properties {
 pub struct Query {
     pub projection: Vec<SelectItem>,
     pub from: TableRef,
+    /// `WINDOW TUMBLING (...)`, `HOPPING (...)` or `SESSION (...)`.
+    pub window: Option<WindowExpr>,
     pub selection: Option<Expr>,
     pub group_by: Vec<Expr>,
     pub having: Option<Expr>,
     pub partition_by: Vec<Expr>,
     pub emit_changes: bool,
+    /// `EMIT FINAL`: one result per window, when it closes.
+    pub emit_final: bool,
     pub limit: Option<u64>,
     /// Where `SELECT` starts, for error positions.
     pub pos: Pos,
+}
+
+/// The window of a windowed aggregation. Durations are milliseconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowExpr {
+    pub kind: WindowKind,
+    /// How long a closed window's result is kept (`RETENTION`).
+    pub retention_ms: Option<i64>,
+    /// How late a record may arrive and still count (`GRACE PERIOD`).
+    pub grace_ms: Option<i64>,
+    pub pos: Pos,
+}
+
+/// The shape of a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowKind {
+    /// Back-to-back windows of one size: `[n * size, (n + 1) * size)`.
+    Tumbling { size_ms: i64 },
+    /// Windows of `size_ms` starting every `advance_ms`; a record is in several.
+    Hopping { size_ms: i64, advance_ms: i64 },
+    /// Activity separated by gaps longer than `gap_ms` starts a new window.
+    Session { gap_ms: i64 },
+}
+
+impl WindowKind {
+    /// ksqlDB's name for the window type (`DESCRIBE`, windowed keys).
+    pub fn name(&self) -> &'static str {
+        match self {
+            WindowKind::Tumbling { .. } => "TUMBLING",
+            WindowKind::Hopping { .. } => "HOPPING",
+            WindowKind::Session { .. } => "SESSION",
+        }
+    }
+}
+
+/// `n UNIT` as ksqlDB prints it (`5 SECONDS`), from milliseconds.
+fn fmt_duration(f: &mut fmt::Formatter<'_>, ms: i64) -> fmt::Result {
+    const UNITS: [(i64, &str); 4] =
+        [(86_400_000, "DAYS"), (3_600_000, "HOURS"), (60_000, "MINUTES"), (1_000, "SECONDS")];
+    for (size, unit) in UNITS {
+        if ms != 0 && ms % size == 0 {
+            return write!(f, "{} {unit}", ms / size);
+        }
+    }
+    write!(f, "{ms} MILLISECONDS")
+}
+
+impl fmt::Display for WindowExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (", self.kind.name())?;
+        match self.kind {
+            WindowKind::Tumbling { size_ms } => {
+                f.write_str("SIZE ")?;
+                fmt_duration(f, size_ms)?;
+            }
+            WindowKind::Hopping { size_ms, advance_ms } => {
+                f.write_str("SIZE ")?;
+                fmt_duration(f, size_ms)?;
+                f.write_str(", ADVANCE BY ")?;
+                fmt_duration(f, advance_ms)?;
+            }
+            WindowKind::Session { gap_ms } => fmt_duration(f, gap_ms)?,
+        }
+        if let Some(r) = self.retention_ms {
+            f.write_str(", RETENTION ")?;
+            fmt_duration(f, r)?;
+        }
+        if let Some(g) = self.grace_ms {
+            f.write_str(", GRACE PERIOD ")?;
+            fmt_duration(f, g)?;
+        }
+        f.write_str(")")
+    }
 }
 
 /// A source in `FROM`, with an optional alias.
@@ -632,6 +709,9 @@ impl fmt::Display for Query {
         if let Some(a) = &self.from.alias {
             write!(f, " {}", Ident(a))?;
         }
+        if let Some(w) = &self.window {
+            write!(f, " WINDOW {w}")?;
+        }
         if let Some(w) = &self.selection {
             write!(f, " WHERE {w}")?;
         }
@@ -648,6 +728,9 @@ impl fmt::Display for Query {
         }
         if self.emit_changes {
             f.write_str(" EMIT CHANGES")?;
+        }
+        if self.emit_final {
+            f.write_str(" EMIT FINAL")?;
         }
         if let Some(l) = self.limit {
             write!(f, " LIMIT {l}")?;

@@ -66,6 +66,17 @@ impl SqlError {
         SqlError::Unsupported { pos, message: message.into() }
     }
 
+    /// The message, without the position.
+    pub fn message(&self) -> &str {
+        match self {
+            SqlError::Parse { message, .. }
+            | SqlError::NotFound { message, .. }
+            | SqlError::Type { message, .. }
+            | SqlError::Invalid { message, .. }
+            | SqlError::Unsupported { message, .. } => message,
+        }
+    }
+
     /// A type error with the clause it arose in named first, as ksqlDB names it
     /// (`Invalid Predicate: ...`, `Error in WHERE expression: ...`); other errors, and
     /// one that already names a clause, pass unchanged.

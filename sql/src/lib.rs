@@ -19,7 +19,9 @@
 //! - [`parser`]: text to `Statement`, errors with line and column.
 //! - [`expr`]: `BoundExpr`, typed expressions over a row layout.
 //! - [`plan`]: the binder and `LogicalPlan`.
+//! - [`aggregate`]: planning `GROUP BY`, windows and aggregate calls.
 
+pub mod aggregate;
 pub mod ast;
 mod coerce;
 pub mod error;

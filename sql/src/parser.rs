@@ -624,13 +624,13 @@ impl Parser {
         let name = self.parse_identifier("a stream or table name")?;
         let alias = self.parse_optional_alias()?;
         let from = TableRef { name, alias, pos: from_pos };
-        if let Some(kw @ ("JOIN" | "LEFT" | "INNER" | "FULL" | "RIGHT" | "WINDOW")) = self.peek_keyword().as_deref() {
-            let what = if kw == "WINDOW" { "Windowed aggregations" } else { "Joins" };
+        if let Some("JOIN" | "LEFT" | "INNER" | "FULL" | "RIGHT") = self.peek_keyword().as_deref() {
             return Err(SqlError::unsupported(
                 Some(self.peek_pos()),
-                format!("{what} are not supported yet; they arrive with stateful SQL"),
+                "Joins are not supported yet; they arrive with stateful SQL",
             ));
         }
+        let window = if self.consume_keyword("WINDOW") { Some(self.parse_window()?) } else { None };
         let selection = if self.consume_keyword("WHERE") { Some(self.parse_expr()?) } else { None };
         let mut group_by = Vec::new();
         if self.consume_keywords(&["GROUP", "BY"]) {
@@ -644,16 +644,103 @@ impl Parser {
             }
             partition_by = self.parse_value_expr_list()?;
         }
-        let emit_changes = if self.consume_keyword("EMIT") {
-            if !self.consume_keyword("CHANGES") {
-                return Err(self.expected("CHANGES"));
+        let (mut emit_changes, mut emit_final) = (false, false);
+        if self.consume_keyword("EMIT") {
+            if self.consume_keyword("CHANGES") {
+                emit_changes = true;
+            } else if self.consume_keyword("FINAL") {
+                emit_final = true;
+            } else {
+                return Err(self.expected("CHANGES or FINAL"));
             }
-            true
-        } else {
-            false
-        };
+        }
         let limit = if self.consume_keyword("LIMIT") { Some(self.parse_u64("a row limit")?) } else { None };
-        Ok(Query { projection, from, selection, group_by, having, partition_by, emit_changes, limit, pos })
+        Ok(Query {
+            projection,
+            from,
+            window,
+            selection,
+            group_by,
+            having,
+            partition_by,
+            emit_changes,
+            emit_final,
+            limit,
+            pos,
+        })
+    }
+
+    /// After `WINDOW`: `TUMBLING (SIZE d [, RETENTION d] [, GRACE PERIOD d])`,
+    /// `HOPPING (SIZE d, ADVANCE BY d, ...)` or `SESSION (d, ...)`.
+    fn parse_window(&mut self) -> Result<WindowExpr, SqlError> {
+        let pos = self.peek_pos();
+        let kind = self.peek_keyword();
+        match kind.as_deref() {
+            Some("TUMBLING" | "HOPPING" | "SESSION") => {
+                self.next();
+            }
+            _ => return Err(self.expected("TUMBLING, HOPPING or SESSION")),
+        }
+        self.expect(&Token::LParen, "'('")?;
+        let (mut size, mut advance, mut gap) = (None, None, None);
+        if kind.as_deref() == Some("SESSION") {
+            gap = Some(self.parse_duration()?);
+        } else {
+            self.expect_keyword("SIZE")?;
+            size = Some(self.parse_duration()?);
+        }
+        let (mut retention_ms, mut grace_ms) = (None, None);
+        while self.consume(&Token::Comma) {
+            if kind.as_deref() == Some("HOPPING") && self.consume_keywords(&["ADVANCE", "BY"]) {
+                advance = Some(self.parse_duration()?);
+            } else if self.consume_keyword("RETENTION") {
+                retention_ms = Some(self.parse_duration()?);
+            } else if self.consume_keywords(&["GRACE", "PERIOD"]) {
+                grace_ms = Some(self.parse_duration()?);
+            } else {
+                return Err(self.expected(if kind.as_deref() == Some("HOPPING") {
+                    "ADVANCE BY, RETENTION or GRACE PERIOD"
+                } else {
+                    "RETENTION or GRACE PERIOD"
+                }));
+            }
+        }
+        self.expect(&Token::RParen, "')'")?;
+        let kind = match (kind.as_deref(), size, advance, gap) {
+            (Some("TUMBLING"), Some(size_ms), _, _) => WindowKind::Tumbling { size_ms },
+            (Some("HOPPING"), Some(size_ms), Some(advance_ms), _) => {
+                if advance_ms > size_ms {
+                    return Err(SqlError::invalid(
+                        Some(pos),
+                        "A window's advanceMs must be less than or equal to its size",
+                    ));
+                }
+                WindowKind::Hopping { size_ms, advance_ms }
+            }
+            (Some("HOPPING"), _, None, _) => return Err(SqlError::parse(pos, "a HOPPING window needs ADVANCE BY")),
+            (_, _, _, Some(gap_ms)) => WindowKind::Session { gap_ms },
+            _ => return Err(self.expected("a window size")),
+        };
+        Ok(WindowExpr { kind, retention_ms, grace_ms, pos })
+    }
+
+    /// `n UNIT` in milliseconds, UNIT one of ksqlDB's time units (singular or plural).
+    fn parse_duration(&mut self) -> Result<i64, SqlError> {
+        let pos = self.peek_pos();
+        let n = self.parse_u64("a duration")?;
+        let unit = self.peek_keyword().ok_or_else(|| self.expected("a time unit"))?;
+        let scale: u64 = match unit.trim_end_matches('S') {
+            "MILLISECOND" => 1,
+            "SECOND" => 1_000,
+            "MINUTE" => 60_000,
+            "HOUR" => 3_600_000,
+            "DAY" => 86_400_000,
+            _ => return Err(self.expected("a time unit (MILLISECONDS, SECONDS, MINUTES, HOURS or DAYS)")),
+        };
+        self.next();
+        n.checked_mul(scale)
+            .and_then(|ms| i64::try_from(ms).ok())
+            .ok_or_else(|| SqlError::invalid(Some(pos), "the duration is too long"))
     }
 
     /// `[AS] alias`, where a bare alias must not be a reserved word.

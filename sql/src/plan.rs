@@ -7,7 +7,8 @@
 
 use std::fmt;
 
-use crate::ast::{BinaryOp, Expr, Literal, Query, SelectItem, SourceKind, UnaryOp};
+use crate::aggregate::{self, AggScope, AggregateCall};
+use crate::ast::{BinaryOp, Expr, Literal, Query, SelectItem, SourceKind, UnaryOp, WindowExpr};
 use crate::coerce;
 use crate::error::{did_you_mean, Pos, SqlError};
 use crate::expr::BoundExpr;
@@ -125,6 +126,12 @@ pub trait Catalog {
     fn function_type(&self, name: &str, args: &[DataType]) -> Option<Result<DataType, String>>;
     /// Every function name, for "did you mean" hints.
     fn function_names(&self) -> Vec<String>;
+    /// The result type of aggregate function `name` over arguments of `args` types,
+    /// like `function_type`; `Some` (of anything) for `&[]` says `name` is an aggregate.
+    fn aggregate_type(&self, name: &str, args: &[DataType]) -> Option<Result<DataType, String>> {
+        let _ = (name, args);
+        None
+    }
 }
 
 /// A relational plan over one stream, read bottom-up: each node's input is its child.
@@ -136,6 +143,15 @@ pub enum LogicalPlan {
     Filter { input: Box<LogicalPlan>, predicate: BoundExpr },
     /// Computes the output columns. Pseudo-columns of the input pass through.
     Project { input: Box<LogicalPlan>, exprs: Vec<BoundExpr>, schema: Schema },
+    /// Groups rows by `keys` and computes `calls` per group (and window): one output row
+    /// per input row, with its group's new results (see `aggregate`).
+    Aggregate {
+        input: Box<LogicalPlan>,
+        keys: Vec<BoundExpr>,
+        calls: Vec<AggregateCall>,
+        window: Option<WindowExpr>,
+        schema: Schema,
+    },
     /// Re-keys rows by `keys` (PARTITION BY): the output key columns come first.
     Repartition { input: Box<LogicalPlan>, keys: Vec<BoundExpr>, schema: Schema },
     /// Stops after `n` rows.
@@ -148,6 +164,7 @@ impl LogicalPlan {
         match self {
             LogicalPlan::Source { schema, .. }
             | LogicalPlan::Project { schema, .. }
+            | LogicalPlan::Aggregate { schema, .. }
             | LogicalPlan::Repartition { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } | LogicalPlan::Limit { input, .. } => input.schema(),
         }
@@ -159,6 +176,7 @@ impl LogicalPlan {
             LogicalPlan::Source { name, .. } => name,
             LogicalPlan::Filter { input, .. }
             | LogicalPlan::Project { input, .. }
+            | LogicalPlan::Aggregate { input, .. }
             | LogicalPlan::Repartition { input, .. }
             | LogicalPlan::Limit { input, .. } => input.source_name(),
         }
@@ -183,6 +201,23 @@ impl LogicalPlan {
                         f.write_str(", ")?;
                     }
                     write!(f, "{e} AS {}", field.name)?;
+                }
+                writeln!(f, "]")?;
+                input.fmt_indent(f, depth + 1)
+            }
+            LogicalPlan::Aggregate { input, keys, calls, window, .. } => {
+                write!(f, "{pad}Aggregate[group by ")?;
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k}")?;
+                }
+                for c in calls {
+                    write!(f, ", {c}")?;
+                }
+                if let Some(w) = window {
+                    write!(f, ", window {w}")?;
                 }
                 writeln!(f, "]")?;
                 input.fmt_indent(f, depth + 1)
@@ -219,12 +254,6 @@ impl fmt::Display for LogicalPlan {
 /// is the query's output: key columns then value columns, with pseudo-columns of the
 /// input carried through so that sinks can keep each record's timestamp.
 pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, SqlError> {
-    if !query.group_by.is_empty() || query.having.is_some() {
-        return Err(SqlError::unsupported(
-            Some(query.pos),
-            "GROUP BY and HAVING are not supported yet; aggregation arrives with stateful SQL",
-        ));
-    }
     let (kind, declared) = catalog.source(&query.from.name).ok_or_else(|| {
         SqlError::not_found(
             Some(query.from.pos),
@@ -242,8 +271,14 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
         ));
     }
     let input_schema = Schema::source_row(&declared);
-    let binder = Binder::new(&input_schema, catalog, qualifiers(query));
     let mut plan = LogicalPlan::Source { name: query.from.name.clone(), kind, schema: input_schema.clone() };
+    if !query.group_by.is_empty() || query.having.is_some() || query.window.is_some() {
+        return aggregate::plan_aggregate(query, catalog, plan, &input_schema);
+    }
+    if query.emit_final {
+        return Err(SqlError::invalid(Some(query.pos), "EMIT FINAL is only supported for windowed aggregations"));
+    }
+    let binder = Binder::new(&input_schema, catalog, qualifiers(query));
 
     if let Some(predicate) = &query.selection {
         binder.clause.set("WHERE");
@@ -414,6 +449,14 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
 /// (or, after PARTITION BY, each partitioning expression) exactly once, and at least one
 /// value column.
 pub fn check_persistent(query: &Query, sink: &str, catalog: &dyn Catalog) -> Result<(), SqlError> {
+    if !query.group_by.is_empty() {
+        let plan = plan_query(query, catalog)?;
+        aggregate::check_keys_projected(&plan, query, sink)?;
+        if plan.schema().values().next().is_none() {
+            return Err(SqlError::invalid(Some(query.pos), "The projection contains no value columns."));
+        }
+        return Ok(());
+    }
     let Some((_, declared)) = catalog.source(&query.from.name) else { return Ok(()) };
     let schema = Schema::source_row(&declared);
     let binder = Binder::new(&schema, catalog, qualifiers(query));
@@ -493,7 +536,7 @@ pub fn check_persistent(query: &Query, sink: &str, catalog: &dyn Catalog) -> Res
     Ok(())
 }
 
-fn qualifiers(query: &Query) -> Vec<String> {
+pub(crate) fn qualifiers(query: &Query) -> Vec<String> {
     let mut q = vec![query.from.name.clone()];
     if let Some(a) = &query.from.alias {
         q.push(a.clone());
@@ -505,14 +548,14 @@ fn qualifiers(query: &Query) -> Vec<String> {
 /// `s->f` is `F` (then `F_1`, `F_2`, ... when taken), anything else `KSQL_COL_0`,
 /// `KSQL_COL_1`, ... Numbers a source column already uses (`KSQL_COL_0`, `F_1`) are
 /// skipped.
-struct AliasGenerator {
+pub(crate) struct AliasGenerator {
     /// Per name without its `_n` suffix: the numbers taken (0 for the bare name) and
     /// the next one to try.
     taken: std::collections::HashMap<String, (std::collections::BTreeSet<u64>, u64)>,
 }
 
 impl AliasGenerator {
-    fn new(source: &[Field]) -> AliasGenerator {
+    pub(crate) fn new(source: &[Field]) -> AliasGenerator {
         let mut taken: std::collections::HashMap<String, (std::collections::BTreeSet<u64>, u64)> =
             std::collections::HashMap::new();
         for f in source {
@@ -522,7 +565,7 @@ impl AliasGenerator {
         AliasGenerator { taken }
     }
 
-    fn name_for(&mut self, expr: &Expr) -> String {
+    pub(crate) fn name_for(&mut self, expr: &Expr) -> String {
         match expr {
             Expr::Column { name, .. } => name.clone(),
             Expr::Nested(inner) => self.name_for(inner),
@@ -568,12 +611,15 @@ pub struct Binder<'a> {
     /// The clause being bound (`SELECT`, `WHERE`, `PARTITION BY`), which an unknown
     /// column's error names as ksqlDB's does.
     pub clause: std::cell::Cell<&'static str>,
+    /// Set when binding over an aggregation's output: aggregate calls and group keys
+    /// resolve through it first.
+    pub aggregation: Option<&'a AggScope<'a>>,
 }
 
 impl<'a> Binder<'a> {
     /// A binder over `schema`, binding the SELECT clause until told otherwise.
     pub fn new(schema: &'a Schema, catalog: &'a dyn Catalog, qualifiers: Vec<String>) -> Binder<'a> {
-        Binder { schema, catalog, qualifiers, clause: "SELECT".into() }
+        Binder { schema, catalog, qualifiers, clause: "SELECT".into(), aggregation: None }
     }
 
     fn check_qualifier(&self, q: &str, pos: Pos) -> Result<(), SqlError> {
@@ -586,6 +632,15 @@ impl<'a> Binder<'a> {
 
     /// Binds and type-checks one expression.
     pub fn bind(&self, expr: &Expr) -> Result<BoundExpr, SqlError> {
+        if let Some(scope) = self.aggregation {
+            if let Some(bound) = scope.resolve(expr, self)? {
+                return Ok(bound);
+            }
+        }
+        self.bind_node(expr)
+    }
+
+    fn bind_node(&self, expr: &Expr) -> Result<BoundExpr, SqlError> {
         match expr {
             Expr::Column { qualifier, name, pos } => {
                 if let Some(q) = qualifier {
@@ -755,16 +810,16 @@ impl<'a> Binder<'a> {
                     other => Err(SqlError::type_error(Some(*pos), format!("{e} is {other}; '->' needs a STRUCT"))),
                 }
             }
-            Expr::Function { name, args, star, distinct, pos } => {
+            Expr::Function { name, args, distinct, pos, .. } => {
                 if *distinct {
                     return Err(SqlError::unsupported(Some(*pos), "DISTINCT arguments are not supported"));
                 }
                 // `f(*)` is COUNT(*), an aggregate; for any other function ksqlDB reads
                 // it as a call without arguments, and so does wasp.
-                if *star && name.eq_ignore_ascii_case("COUNT") {
-                    return Err(SqlError::unsupported(
+                if self.catalog.aggregate_type(name, &[]).is_some() {
+                    return Err(SqlError::invalid(
                         Some(*pos),
-                        format!("{name}(*) is an aggregate; aggregation arrives with stateful SQL"),
+                        format!("Use of aggregate function {} requires a GROUP BY clause.", name.to_ascii_uppercase()),
                     ));
                 }
                 let bound: Vec<BoundExpr> = args

@@ -33,5 +33,6 @@ mod rest_api;
 mod restart;
 mod shell;
 mod sinks;
+mod stateful;
 mod udf_new;
 mod wasm_functions;

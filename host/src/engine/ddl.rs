@@ -296,6 +296,7 @@ impl Engine {
             timestamp_format: c.with.get_str("TIMESTAMP_FORMAT"),
             partitions,
             replicas,
+            window: None,
             statement: text.to_owned(),
         };
         self.lock().catalog.sources.insert(c.name.clone(), def);
@@ -324,21 +325,33 @@ impl Engine {
     ) -> Result<(Outcome, bool), EngineError> {
         let kind_word = if c.kind == SourceKind::Stream { "stream" } else { "table" };
         let command_id = format!("{kind_word}/`{}`/create", c.name);
-        if c.kind == SourceKind::Table {
-            return Err(EngineError::Statement(
-                "CREATE TABLE AS SELECT needs aggregation, which is not supported yet; it arrives with stateful SQL"
-                    .into(),
-            ));
+        // A query with GROUP BY produces a table, any other a stream (over streams).
+        let aggregates = !c.query.group_by.is_empty();
+        match (c.kind, aggregates) {
+            (SourceKind::Table, false) => {
+                return Err(EngineError::Statement(
+                    "Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead."
+                        .into(),
+                ))
+            }
+            (SourceKind::Stream, true) => {
+                return Err(EngineError::Statement(
+                    "Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead."
+                        .into(),
+                ))
+            }
+            _ => {}
         }
+        let capitalized = if c.kind == SourceKind::Stream { "Stream" } else { "Table" };
         let existing_writers: Vec<String> = {
             let st = self.lock();
             if st.catalog.sources.contains_key(&c.name) {
                 if c.if_not_exists {
-                    return Ok((status(command_id, format!("Stream {} already exists", c.name), None), false));
+                    return Ok((status(command_id, format!("{capitalized} {} already exists", c.name), None), false));
                 }
                 if !c.or_replace {
                     return Err(EngineError::Conflict(format!(
-                        "Cannot add stream '{}': A stream with the same name already exists",
+                        "Cannot add {kind_word} '{}': A {kind_word} with the same name already exists",
                         c.name
                     )));
                 }
@@ -386,7 +399,8 @@ impl Engine {
         let replicas = Self::int_property(&c.with, "REPLICAS")?.or(Some(source.replicas));
         let sink = SourceDef {
             name: c.name.clone(),
-            kind: SourceKind::Stream,
+            kind: c.kind,
+            window: wasp_sql::aggregate::plan_window(&plan).map(|w| w.kind),
             fields,
             topic: topic.clone(),
             key_format,
@@ -410,7 +424,8 @@ impl Engine {
         let sink = SourceDef { partitions, replicas, ..sink };
         // CREATE OR REPLACE keeps the query's id, hence its consumer group and
         // committed offsets: the new definition continues where the old one stopped.
-        let kept_id = existing_writers.iter().find(|id| id.starts_with("CSAS_")).cloned();
+        let prefix = if c.kind == SourceKind::Stream { "CSAS" } else { "CTAS" };
+        let kept_id = existing_writers.iter().find(|id| id.starts_with(&format!("{prefix}_"))).cloned();
         for id in &existing_writers {
             self.stop_query(id);
         }
@@ -419,7 +434,7 @@ impl Engine {
             let id = match kept_id {
                 Some(id) => id,
                 None => {
-                    let id = format!("CSAS_{}_{}", c.name, st.next_query);
+                    let id = format!("{prefix}_{}_{}", c.name, st.next_query);
                     st.next_query += 1;
                     id
                 }
@@ -504,6 +519,15 @@ impl Engine {
         };
         for id in &ids {
             self.stop_query(id);
+            // A terminated query's state goes with it, as ksqlDB deletes its stores.
+            if let Some(dir) = &self.config.data_dir {
+                let state = dir.join("state").join(id);
+                if state.exists() {
+                    if let Err(e) = std::fs::remove_dir_all(&state) {
+                        tracing::warn!(query = %id, error = %e, "could not delete the query's state");
+                    }
+                }
+            }
         }
         if query_id.is_none() {
             for (_, (stop, _)) in self.transient.lock().unwrap_or_else(|p| p.into_inner()).drain() {

@@ -49,6 +49,10 @@ fn plan_calls(plan: &LogicalPlan, out: &mut Vec<(String, Vec<DataType>, DataType
                 exprs.iter().for_each(&mut visit);
                 node = input;
             }
+            LogicalPlan::Aggregate { input, keys, calls, .. } => {
+                keys.iter().chain(calls.iter().flat_map(|c| &c.args)).for_each(&mut visit);
+                node = input;
+            }
             LogicalPlan::Limit { input, .. } => node = input,
         }
     }

@@ -32,7 +32,7 @@ impl Engine {
                     topic: s.topic.clone(),
                     key_format: s.key_format.to_string(),
                     value_format: s.value_format.to_string(),
-                    is_windowed: false,
+                    is_windowed: s.window.is_some(),
                 })
                 .collect()
         };
@@ -77,8 +77,9 @@ impl Engine {
                         .collect(),
                 )
             }
-            ShowKind::Functions => Outcome::Functions(
-                self.functions
+            ShowKind::Functions => {
+                let mut functions: Vec<FunctionInfo> = self
+                    .functions
                     .all()
                     .iter()
                     .map(|f| FunctionInfo {
@@ -86,8 +87,15 @@ impl Engine {
                         function_type: "SCALAR".into(),
                         category: f.category().to_owned(),
                     })
-                    .collect(),
-            ),
+                    .collect();
+                functions.extend(crate::udaf::NAMES.iter().map(|name| FunctionInfo {
+                    name: (*name).to_owned(),
+                    function_type: "AGGREGATE".into(),
+                    category: "AGGREGATE".into(),
+                }));
+                functions.sort_by(|a, b| a.name.cmp(&b.name));
+                Outcome::Functions(functions)
+            }
         })
     }
 
@@ -247,6 +255,8 @@ impl Engine {
                     key_format,
                     value_format,
                     fields: plan.schema().stored().cloned().collect(),
+                    kind: c.kind,
+                    window: wasp_sql::aggregate::plan_window(plan).map(|w| w.kind),
                     ..source
                 })
             }

@@ -419,6 +419,12 @@ impl Engine {
             Output::Topic(def) => Some(def.clone()),
             Output::Channel(_) => None,
         };
+        // A persistent query keeps its state under the data directory; a push query's
+        // lives and dies with it.
+        let state_dir = match (&output, &self.config.data_dir) {
+            (Output::Topic(_), Some(dir)) => Some(dir.join("state").join(query_id)),
+            _ => None,
+        };
         let spec = RunSpec {
             query_id: query_id.to_owned(),
             build: Box::new(move || {
@@ -435,6 +441,7 @@ impl Engine {
             stats: stats.clone(),
             stop: stop.clone(),
             batch_size: self.config.batch_size,
+            state_dir,
         };
         let thread = runtime::spawn(spec).map_err(|e| EngineError::Internal(format!("cannot start query: {e}")))?;
         Ok(Running { stop, stats, thread: Some(thread) })

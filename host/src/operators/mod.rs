@@ -5,10 +5,12 @@
 //! operator changes the batch, so the processing log can name topic, partition and
 //! offset.
 
+mod aggregate;
 mod filter;
 mod project;
 mod timestamp;
 
+pub use aggregate::{Aggregate, InputSlots};
 pub use filter::Filter;
 pub use project::Project;
 pub use timestamp::AssignTimestamp;
@@ -44,6 +46,9 @@ pub struct OpContext {
     pub failures: Vec<Failure>,
     /// Scratch space for per-row errors, reused across operators.
     pub errors: RowErrors,
+    /// Rows of the batch that leave as tombstones (key, no value), ascending: a table
+    /// row that stopped passing HAVING is deleted downstream.
+    pub tombstones: Vec<usize>,
 }
 
 impl OpContext {
@@ -78,6 +83,26 @@ impl OpContext {
 pub trait Operator: Send {
     /// Transforms `batch` in place.
     fn process(&mut self, batch: &mut Batch, ctx: &mut OpContext);
+
+    /// Opens the operator's state, before its first batch (stateful operators): on
+    /// disk in `state_dir` when the query has one (persistent queries), in memory
+    /// otherwise.
+    fn open(&mut self, state_dir: Option<&std::path::Path>) -> Result<(), String> {
+        let _ = state_dir;
+        Ok(())
+    }
+
+    /// Makes the state durable as of every row processed so far. Called with no
+    /// output in flight, before the source's offsets are committed.
+    fn checkpoint(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Whether the operator keeps state across batches (its query then commits only
+    /// at checkpoints).
+    fn is_stateful(&self) -> bool {
+        false
+    }
 
     /// One line for `EXPLAIN`'s physical plan.
     fn describe(&self) -> String;

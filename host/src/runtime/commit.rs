@@ -54,7 +54,7 @@ impl Committer {
         self.records += batch.records;
     }
 
-    fn commit(
+    pub(super) fn commit(
         &mut self,
         source: &mut dyn crate::connectors::Source,
         stats: &QueryStats,
@@ -89,6 +89,13 @@ pub(super) fn complete(
     force: bool,
     caught_up: bool,
 ) -> Result<(), String> {
+    drain(in_flight, committer, wait)?;
+    committer.commit(source, stats, wait || force, caught_up)
+}
+
+/// Moves acknowledged batches, oldest first, to the committer; with `wait`, waits (up
+/// to a bound) for every outstanding delivery.
+pub(super) fn drain(in_flight: &mut VecDeque<InFlight>, committer: &mut Committer, wait: bool) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while let Some(InFlight { ticket, .. }) = in_flight.front() {
         if !ticket.done() {
@@ -105,5 +112,5 @@ pub(super) fn complete(
             committer.add(done);
         }
     }
-    committer.commit(source, stats, wait || force, caught_up)
+    Ok(())
 }

@@ -47,6 +47,9 @@ pub struct RunSpec {
     pub stats: Arc<QueryStats>,
     pub stop: Arc<AtomicBool>,
     pub batch_size: usize,
+    /// Where stateful stages keep their state (`<data dir>/state/<query id>`); in
+    /// memory when `None`.
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 /// Starts the query's thread.

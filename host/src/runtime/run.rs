@@ -5,10 +5,12 @@ use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use wasp_sql::aggregate::{WINDOWEND, WINDOWSTART};
+use wasp_sql::ast::WindowKind;
 use wasp_sql::plan::{ROWOFFSET, ROWPARTITION, ROWTIME};
 use wasp_sql::{ColumnRole, Value};
 
-use super::commit::{complete, Committer, InFlight};
+use super::commit::{complete, drain, Committer, InFlight};
 use super::supervisor::RunError;
 use super::{Output, RunSpec};
 use crate::columnar::{value_at, Operand};
@@ -50,6 +52,17 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
             .collect()
     });
     let out_rowtime = pipeline.output_schema.index_of(ROWTIME);
+    // A windowed table's record key is its key followed by the window's bounds, as
+    // Kafka Streams' windowed serdes write them.
+    let windowed = match &spec.output {
+        Output::Topic(def) => def.window.and_then(|kind| {
+            let start = pipeline.output_schema.index_of(WINDOWSTART)?;
+            let end = pipeline.output_schema.index_of(WINDOWEND)?;
+            Some((kind, start, end))
+        }),
+        Output::Channel(_) => None,
+    };
+    let mut window_key: Vec<u8> = Vec::new();
     // A record without a key whose key has several columns keeps no key when the
     // query passes its key through (ksqlDB writes the key it read, null); its key
     // columns are NULL, which a record keyed {"A":null,"B":null} has too, so such
@@ -79,6 +92,15 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
     let mut in_flight: VecDeque<InFlight> = VecDeque::new();
     let mut committer = Committer::default();
     let mut timings = Timings::default();
+    // Stateful stages keep their state from where their last checkpoint left it.
+    let stateful = pipeline.stages.iter().any(|s| s.operator.is_stateful());
+    for (i, stage) in pipeline.stages.iter_mut().enumerate() {
+        if stage.operator.is_stateful() {
+            let dir = spec.state_dir.as_ref().map(|d| d.join(format!("stage-{i}")));
+            stage.operator.open(dir.as_deref()).map_err(|e| format!("opening the state of {}: {e}", spec.query_id))?;
+        }
+    }
+    let mut checkpoint = stateful.then(Instant::now);
     let (mut key_buf, mut value_buf) = (Vec::with_capacity(64), Vec::with_capacity(512));
     spec.stats.set_state("RUNNING", None);
 
@@ -87,7 +109,17 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
             if let Some(s) = sink.as_mut() {
                 let _ = s.flush(Duration::from_secs(10));
             }
-            complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, true, true, true)?;
+            settle(
+                &mut pipeline.stages,
+                &mut checkpoint,
+                &mut in_flight,
+                &mut committer,
+                source.as_mut(),
+                &spec.stats,
+                true,
+                true,
+                true,
+            )?;
             tracing::debug!(query = %spec.query_id, ?timings, "query stopped");
             return Ok(Exit::Stopped);
         }
@@ -127,13 +159,14 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
         let mut batch = pipeline.decoder.finish();
         // Rows of records with a null value: the stages keep every row of a batch that
         // has any (the decoder drops them otherwise), so they stay at these positions.
-        let tombstones = pipeline.decoder.tombstones().to_vec();
+        let mut tombstones = pipeline.decoder.tombstones().to_vec();
 
         timings.poll += poll_started.elapsed();
         let work_started = Instant::now();
         if n > 0 {
             spec.stats.record(n);
             ctx.failures.clear();
+            ctx.tombstones.clear();
             for stage in &mut pipeline.stages {
                 if batch.rows == 0 {
                     break;
@@ -142,6 +175,9 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                 stage.operator.process(&mut batch, &mut ctx);
             }
             decode_failures.append(&mut ctx.failures);
+            if !ctx.tombstones.is_empty() {
+                tombstones = std::mem::take(&mut ctx.tombstones);
+            }
             if !decode_failures.is_empty() {
                 spec.stats.failures.fetch_add(decode_failures.len() as u64, Ordering::Relaxed);
                 spec.log.report(&spec.query_id, &topic, &decode_failures);
@@ -158,7 +194,9 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
             match &spec.output {
                 Output::Topic(_) => {
                     let ticket = AckTicket::new();
-                    if let (Some(s), Some(codec)) = (sink.as_mut(), out_codec.as_ref()) {
+                    // A batch whose rows were all filtered out may have stopped short of
+                    // the last stages, so it may not have the output's layout: skip it.
+                    if let (Some(s), Some(codec), true) = (sink.as_mut(), out_codec.as_ref(), rows > 0) {
                         // The timestamps first: a key column that is NULL for a
                         // tombstone may be ROWTIME itself (`PARTITION BY ROWTIME`),
                         // and the record keeps its timestamp all the same.
@@ -178,7 +216,24 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                             (Operand::Array(batch.columns[p].clone()), Operand::Array(batch.columns[o].clone()))
                         });
                         let origins = origins.as_ref().map(|(p, o)| (p.ints(), o.ints()));
+                        let bounds = windowed.map(|(kind, s, e)| {
+                            (kind, Operand::Array(batch.columns[s].clone()), Operand::Array(batch.columns[e].clone()))
+                        });
+                        let bounds = bounds.as_ref().map(|(kind, s, e)| (*kind, s.ints(), e.ints()));
                         codec.encode(&batch, rows, &mut key_buf, &mut value_buf, |row, key, value| {
+                            let key = match (&bounds, key) {
+                                (Some((kind, starts, ends)), Some(k)) => {
+                                    let (start, end) = (starts.get(row).unwrap_or(0), ends.get(row).unwrap_or(0));
+                                    window_key.clear();
+                                    window_key.extend_from_slice(k);
+                                    if matches!(kind, WindowKind::Session { .. }) {
+                                        window_key.extend_from_slice(&end.to_be_bytes());
+                                    }
+                                    window_key.extend_from_slice(&start.to_be_bytes());
+                                    Some(window_key.as_slice())
+                                }
+                                (_, key) => key,
+                            };
                             let ts = times.as_ref().and_then(|t| t.get(row));
                             // A sink TIMESTAMP column that is NULL or negative drops the
                             // record, as ksqlDB's timestamp extractor does.
@@ -223,11 +278,31 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                 if let Some(s) = sink.as_mut() {
                     let _ = s.flush(Duration::from_secs(30));
                 }
-                complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, true, true, true)?;
+                settle(
+                    &mut pipeline.stages,
+                    &mut checkpoint,
+                    &mut in_flight,
+                    &mut committer,
+                    source.as_mut(),
+                    &spec.stats,
+                    true,
+                    true,
+                    true,
+                )?;
                 return Ok(Exit::LimitReached);
             }
         }
-        complete(&mut in_flight, &mut committer, source.as_mut(), &spec.stats, false, n == 0, n < spec.batch_size)?;
+        settle(
+            &mut pipeline.stages,
+            &mut checkpoint,
+            &mut in_flight,
+            &mut committer,
+            source.as_mut(),
+            &spec.stats,
+            false,
+            n == 0,
+            n < spec.batch_size,
+        )?;
         if let Output::Channel(tx) = &spec.output {
             if tx.is_closed() {
                 return Ok(Exit::ClientGone);
@@ -237,6 +312,42 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
             return Ok(Exit::EndOfInput);
         }
     }
+}
+
+/// How often a stateful query checkpoints its state and commits its offsets while
+/// records flow (each checkpoint waits for the output in flight and syncs the store).
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Commits what is acknowledged, as [`complete`] does. A stateful pipeline (with
+/// `checkpoint` set to its last checkpoint's time) commits only at a checkpoint:
+/// every [`CHECKPOINT_INTERVAL`], or when forced, once nothing is in flight, its
+/// stages write their state as of the offsets about to be committed, then the
+/// offsets are committed. State and offsets thus never disagree after a crash by more
+/// than the rows the state already holds, which the stages skip when replayed.
+fn settle(
+    stages: &mut [crate::planner::Stage],
+    checkpoint: &mut Option<Instant>,
+    in_flight: &mut VecDeque<InFlight>,
+    committer: &mut Committer,
+    source: &mut dyn crate::connectors::Source,
+    stats: &super::QueryStats,
+    wait: bool,
+    force: bool,
+    caught_up: bool,
+) -> Result<(), RunError> {
+    let Some(last) = checkpoint else {
+        return Ok(complete(in_flight, committer, source, stats, wait, force, caught_up)?);
+    };
+    let due = wait || force || last.elapsed() >= CHECKPOINT_INTERVAL;
+    drain(in_flight, committer, due)?;
+    if !due || !in_flight.is_empty() || !committer.pending() {
+        return Ok(());
+    }
+    for stage in stages.iter_mut() {
+        stage.operator.checkpoint().map_err(|e| format!("checkpointing state: {e}"))?;
+    }
+    *last = Instant::now();
+    Ok(committer.commit(source, stats, true, caught_up)?)
 }
 
 /// Where a query's thread spent its time (logged at debug level when it stops).

@@ -135,6 +135,7 @@ mod tests {
             stats: Default::default(),
             stop: Arc::new(AtomicBool::new(false)),
             batch_size: 16,
+            state_dir: None,
         }
     }
 
