@@ -42,6 +42,17 @@ fn wifi_probes_for_one_ssid() {
 }
 
 #[test]
+fn wifi_probes_stats_answer_the_bots_pull_query() {
+    let run = Example::named("wifi-probes").run().unwrap();
+    let rows = run
+        .query("SELECT PROBE_COUNT, FIRST_PROBE, LAST_PROBE, UNIQUE_SSIDS_PROBED, SSIDS_PROBED FROM PCAP_STATS_01 WHERE ROWKEY = 'a4:83:e7:4e:39:15';")
+        .unwrap();
+    assert_eq!(rows, vec![json!([3, "2019-11-12 13:43:33", "2019-11-12 13:43:40", 2, ["RNM0", "FULLERS"]])]);
+    let all = run.query("SELECT SOURCE_DEVICE, PROBE_COUNT FROM PCAP_STATS_01;").unwrap();
+    assert_eq!(all, vec![json!(["a4:83:e7:4e:39:15", 3]), json!(["f0:99:bf:1c:3e:2d", 1])]);
+}
+
+#[test]
 fn fs_events_flags_large_night_writes() {
     let run = Example::named("fs-events").run().unwrap();
     let rows = run.query("SELECT event_id, username, size_mb, at FROM fs_anomalies EMIT CHANGES;").unwrap();

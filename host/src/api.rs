@@ -224,6 +224,9 @@ pub struct PushQuery {
     /// query is closed, or (for bounded test sources) the input is exhausted. An `Err`
     /// item ends the query with that error.
     pub rows: BoxStream<'static, Result<Vec<Value>, EngineError>>,
+    /// A pull query: its rows are a table's current state, all known at once, and
+    /// `/query` answers them as one complete JSON array, as ksqlDB does.
+    pub pull: bool,
 }
 
 impl fmt::Debug for PushQuery {

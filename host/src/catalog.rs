@@ -102,7 +102,16 @@ pub struct BindCatalog<'a> {
 
 impl wasp_sql::Catalog for BindCatalog<'_> {
     fn source(&self, name: &str) -> Option<(SourceKind, Vec<Field>)> {
-        self.catalog.sources.get(name).map(|s| (s.kind, s.fields.clone()))
+        self.catalog.sources.get(name).map(|s| {
+            let mut fields = s.fields.clone();
+            // A windowed table's rows carry their window's bounds.
+            if s.window.is_some() {
+                for bound in [wasp_sql::aggregate::WINDOWSTART, wasp_sql::aggregate::WINDOWEND] {
+                    fields.push(Field::new(bound, DataType::BigInt, ColumnRole::Pseudo));
+                }
+            }
+            (s.kind, fields)
+        })
     }
 
     fn source_names(&self) -> Vec<String> {

@@ -537,6 +537,44 @@ impl Expr {
         }
     }
 
+    /// The direct subexpressions, for rewrites.
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match self {
+            Expr::Column { .. } | Expr::Literal(_) => Vec::new(),
+            Expr::Unary { expr, .. }
+            | Expr::IsNull { expr, .. }
+            | Expr::Cast { expr, .. }
+            | Expr::Field { expr, .. }
+            | Expr::Nested(expr) => vec![expr.as_mut()],
+            Expr::Binary { left, right, .. } => vec![left.as_mut(), right.as_mut()],
+            Expr::Like { expr, pattern, .. } => vec![expr.as_mut(), pattern.as_mut()],
+            Expr::InList { expr, list, .. } => std::iter::once(expr.as_mut()).chain(list.iter_mut()).collect(),
+            Expr::Between { expr, low, high, .. } => vec![expr.as_mut(), low.as_mut(), high.as_mut()],
+            Expr::Case { operand, whens, else_result } => operand
+                .iter_mut()
+                .map(|e| e.as_mut())
+                .chain(whens.iter_mut().flat_map(|(w, t)| [w, t]))
+                .chain(else_result.iter_mut().map(|e| e.as_mut()))
+                .collect(),
+            Expr::Subscript { expr, index, .. } => vec![expr.as_mut(), index.as_mut()],
+            Expr::Function { args, .. } | Expr::Array(args) => args.iter_mut().collect(),
+            Expr::Map(entries) => entries.iter_mut().flat_map(|(k, v)| [k, v]).collect(),
+            Expr::Struct(fields) => fields.iter_mut().map(|(_, e)| e).collect(),
+        }
+    }
+
+    /// Renames every column `from` (unqualified or qualified) to `to`.
+    pub fn rename_column(&mut self, from: &str, to: &str) {
+        if let Expr::Column { name, .. } = self {
+            if name == from {
+                *name = to.to_owned();
+            }
+        }
+        for child in self.children_mut() {
+            child.rename_column(from, to);
+        }
+    }
+
     /// The position of the expression's first token, where known.
     pub fn pos(&self) -> Option<Pos> {
         match self {

@@ -35,6 +35,6 @@ pub use ast::{Expr, Query, SourceKind, Statement};
 pub use error::{Pos, SqlError};
 pub use expr::BoundExpr;
 pub use parser::{parse_expr, parse_statement, parse_statements, ParsedStatement};
-pub use plan::{plan_query, Catalog, ColumnRole, Field, LogicalPlan, Schema};
+pub use plan::{plan_pull, plan_query, Catalog, ColumnRole, Field, LogicalPlan, Schema};
 pub use types::{DataType, StructField};
 pub use value::{Decimal, Value};

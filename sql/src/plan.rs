@@ -254,6 +254,45 @@ impl fmt::Display for LogicalPlan {
 /// is the query's output: key columns then value columns, with pseudo-columns of the
 /// input carried through so that sinks can keep each record's timestamp.
 pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, SqlError> {
+    plan_over(query, catalog, false)
+}
+
+/// Binds a pull query: a `SELECT` without `EMIT CHANGES` over a table, answered from
+/// the table's current state (filter and projection only).
+pub fn plan_pull(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, SqlError> {
+    let refused = [
+        (!query.group_by.is_empty(), "GROUP BY"),
+        (query.having.is_some(), "HAVING"),
+        (query.window.is_some(), "WINDOW"),
+        (!query.partition_by.is_empty(), "PARTITION BY"),
+    ];
+    if let Some((_, clause)) = refused.iter().find(|(present, _)| *present) {
+        return Err(SqlError::invalid(Some(query.pos), format!("Pull queries don't support {clause} clauses.")));
+    }
+    // Before ksqlDB 0.10 a table's key was `ROWKEY`, and clients written then still
+    // look rows up by it: with one key column and no column of that name, `ROWKEY` is
+    // that key.
+    if let Some((_, fields)) = catalog.source(&query.from.name) {
+        let keys: Vec<&Field> = fields.iter().filter(|f| f.role == ColumnRole::Key).collect();
+        if let [key] = keys.as_slice() {
+            if !fields.iter().any(|f| f.name == ROWKEY) {
+                let mut q = query.clone();
+                for item in &mut q.projection {
+                    if let SelectItem::Expr { expr, .. } = item {
+                        expr.rename_column(ROWKEY, &key.name);
+                    }
+                }
+                if let Some(w) = &mut q.selection {
+                    w.rename_column(ROWKEY, &key.name);
+                }
+                return plan_over(&q, catalog, true);
+            }
+        }
+    }
+    plan_over(query, catalog, true)
+}
+
+fn plan_over(query: &Query, catalog: &dyn Catalog, tables: bool) -> Result<LogicalPlan, SqlError> {
     let (kind, declared) = catalog.source(&query.from.name).ok_or_else(|| {
         SqlError::not_found(
             Some(query.from.pos),
@@ -264,7 +303,7 @@ pub fn plan_query(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, S
             ),
         )
     })?;
-    if kind == SourceKind::Table {
+    if kind == SourceKind::Table && !tables {
         return Err(SqlError::unsupported(
             Some(query.from.pos),
             "queries over tables are not supported yet; tables arrive with stateful SQL",

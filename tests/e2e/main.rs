@@ -29,6 +29,7 @@ mod broker_smoke;
 mod outage;
 mod persistent;
 mod processing_log;
+mod pull;
 mod rest_api;
 mod restart;
 mod shell;

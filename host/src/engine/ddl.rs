@@ -522,6 +522,7 @@ impl Engine {
             // A terminated query's state goes with it, as ksqlDB deletes its stores.
             if let Some(dir) = &self.config.data_dir {
                 let state = dir.join("state").join(id);
+                crate::state::SledStore::forget(&state);
                 if state.exists() {
                     if let Err(e) = std::fs::remove_dir_all(&state) {
                         tracing::warn!(query = %id, error = %e, "could not delete the query's state");

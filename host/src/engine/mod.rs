@@ -11,6 +11,7 @@ mod ddl;
 mod functions;
 mod insert;
 mod metadata;
+mod pull;
 mod transient;
 
 use std::collections::{BTreeMap, HashMap};

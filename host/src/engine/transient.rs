@@ -24,6 +24,10 @@ impl Engine {
     }
 
     pub(super) fn push_query(&self, q: &Query, props: &RequestProperties) -> Result<PushQuery, EngineError> {
+        let over_table = self.lock().catalog.sources.get(&q.from.name).is_some_and(|s| s.kind == SourceKind::Table);
+        if over_table && !q.emit_changes {
+            return self.pull_query(q);
+        }
         let (plan, source) = self.plan(q)?;
         let id = format!("transient_{}_{}", source.name, uuid::Uuid::new_v4().as_u64_pair().0 >> 1);
         let columns: Vec<ColumnInfo> = plan
@@ -49,7 +53,7 @@ impl Engine {
                 row
             })
             .boxed();
-        Ok(PushQuery { id, columns, rows })
+        Ok(PushQuery { id, columns, rows, pull: false })
     }
 
     pub(super) fn print(

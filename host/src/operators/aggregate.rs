@@ -50,6 +50,7 @@ struct Group {
 
 pub struct Aggregate {
     keys: Vec<Evaluator>,
+    key_types: Vec<DataType>,
     args: Vec<Vec<Evaluator>>,
     calls: Vec<AggregateCall>,
     accumulators: Vec<Box<dyn Accumulator>>,
@@ -94,6 +95,7 @@ impl Aggregate {
         let accumulators = udaf::accumulators(&calls)?;
         Ok(Aggregate {
             keys,
+            key_types: key_types.to_vec(),
             args,
             calls,
             accumulators,
@@ -237,6 +239,73 @@ impl Aggregate {
 }
 
 impl Aggregate {
+    /// The groups the store in `dir` holds (those of `key` only, when given), one row
+    /// each, laid out as `process` lays out its output; with HAVING, only the groups
+    /// that pass it (what the table holds).
+    fn read_table(&mut self, dir: &Path, key: Option<&[wasp_sql::Value]>) -> Result<Batch, String> {
+        let store = SledStore::open(dir)?;
+        let entries = match key {
+            Some(values) => {
+                let arrays: Vec<ArrayRef> =
+                    self.key_types.iter().zip(values).map(|(t, v)| crate::columnar::scalar_of(t, v)).collect();
+                let rows = self.converter.convert_columns(&arrays).map_err(|e| format!("key: {e}"))?;
+                store.prefix(rows.row(0).as_ref())?
+            }
+            None => store.entries()?,
+        };
+        self.store = Box::new(store);
+        let suffix = if self.window.is_some() { 8 } else { 0 };
+        let mut kept: Vec<usize> = Vec::with_capacity(entries.len());
+        for (stored, value) in entries {
+            let mut input = value.as_slice();
+            let rowtime = i64::from_le_bytes(crate::udaf::cell::fixed(&mut input)?);
+            let window_start = i64::from_le_bytes(crate::udaf::cell::fixed(&mut input)?);
+            let passed = crate::udaf::cell::take(&mut input, 1)?[0] != 0;
+            if stored.len() < suffix || (self.having.is_some() && !passed) {
+                continue;
+            }
+            let g = self.group(&stored, window_start);
+            self.groups[g].rowtime = rowtime;
+            for a in &mut self.accumulators {
+                a.decode(g, &mut input)?;
+            }
+            kept.push(g);
+        }
+        let parser = self.converter.parser();
+        let keys = {
+            let groups = &self.groups;
+            let converter = &self.converter;
+            let rows = kept.iter().map(|g| {
+                let key = &groups[*g].key;
+                parser.parse(&key[..key.len() - suffix])
+            });
+            // Arrow's decoder asserts on foreign bytes; a corrupt store is an error.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| converter.convert_rows(rows)))
+                .map_err(|_| "the state store holds a key it cannot decode".to_owned())?
+                .map_err(|e| format!("keys: {e}"))?
+        };
+        let n = kept.len();
+        let mut columns = keys;
+        columns.push(Arc::new(Int64Array::from_iter_values(kept.iter().map(|g| self.groups[*g].rowtime))));
+        columns.push(Arc::new(arrow_array::Int32Array::from(vec![0; n])));
+        columns.push(Arc::new(Int64Array::from(vec![0; n])));
+        if self.window.is_some() {
+            let size = self.window_size();
+            columns.push(Arc::new(Int64Array::from_iter_values(kept.iter().map(|g| self.groups[*g].window_start))));
+            columns.push(Arc::new(Int64Array::from_iter_values(
+                kept.iter().map(|g| self.groups[*g].window_start.saturating_add(size)),
+            )));
+        }
+        for (a, call) in self.accumulators.iter().zip(&self.calls) {
+            let mut out = ColumnBuilder::new(&call.data_type, n);
+            for g in &kept {
+                a.evaluate(*g, &mut out);
+            }
+            columns.push(out.finish());
+        }
+        Ok(Batch::new(columns, n))
+    }
+
     /// Keeps the rows that pass HAVING, and as tombstones the rows of groups that
     /// passed it before and no longer do (ksqlDB's table filter).
     fn apply_having(&mut self, having: &Evaluator, groups: &[usize], batch: &mut Batch, ctx: &mut OpContext) {
@@ -401,6 +470,10 @@ impl Operator for Aggregate {
             self.apply_having(&having, &out_groups, batch, ctx);
             self.having = Some(having);
         }
+    }
+
+    fn read_state(&mut self, state_dir: &Path, key: Option<&[wasp_sql::Value]>) -> Option<Result<Batch, String>> {
+        Some(self.read_table(state_dir, key))
     }
 
     fn checkpoint(&mut self) -> Result<(), String> {

@@ -98,6 +98,18 @@ pub trait Operator: Send {
         Ok(())
     }
 
+    /// The rows a stateful operator's store in `state_dir` holds as of its last
+    /// checkpoint, laid out as its output (a pull query's answer): every row, or
+    /// those whose key columns equal `key`. `None` for an operator without state.
+    fn read_state(
+        &mut self,
+        state_dir: &std::path::Path,
+        key: Option<&[wasp_sql::Value]>,
+    ) -> Option<Result<Batch, String>> {
+        let _ = (state_dir, key);
+        None
+    }
+
     /// Whether the operator keeps state across batches (its query then commits only
     /// at checkpoints).
     fn is_stateful(&self) -> bool {

@@ -20,7 +20,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use futures::stream::{self, Stream};
+use futures::stream::{self, BoxStream, Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 
@@ -97,7 +97,10 @@ enum Phase {
     Done,
 }
 
-fn rows_body(state: &AppState, q: PushQuery) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
+fn rows_body(state: &AppState, q: PushQuery) -> BoxStream<'static, Result<Bytes, Infallible>> {
+    if q.pull {
+        return pull_body(q).boxed();
+    }
     let guard = CloseOnDrop::new(state.engine.clone(), q.id.clone());
     let header = json!({"header": {"queryId": q.id, "schema": schema_string(&q.columns)}});
     let columns = q.columns;
@@ -126,6 +129,23 @@ fn rows_body(state: &AppState, q: PushQuery) -> impl Stream<Item = Result<Bytes,
             Some((Ok(Bytes::from(format!("{chunk}]\n"))), (feed, Phase::Done)))
         }
     })
+    .boxed()
+}
+
+/// A pull query's answer: `[{"header":..},\n{"row":..},\n{"row":..}]`, no final
+/// message (clients count the elements: a header and one row for a key lookup).
+fn pull_body(q: PushQuery) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
+    let header = json!({"header": {"queryId": q.id, "schema": schema_string(&q.columns)}});
+    let columns = q.columns;
+    let rows = q.rows.map(move |row| {
+        Ok(Bytes::from(match row {
+            Ok(row) => format!(",\n{{\"row\":{{\"columns\":{}}}}}", row_json(&columns, &row)),
+            Err(e) => format!(",\n{}", json!({"errorMessage": error_message(&e)})),
+        }))
+    });
+    stream::once(async move { Ok(Bytes::from(format!("[{header}"))) })
+        .chain(rows)
+        .chain(stream::once(async { Ok(Bytes::from_static(b"]\n")) }))
 }
 
 fn print_body(state: &AppState, p: PrintStream) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {

@@ -150,7 +150,7 @@ impl KsqlEngine for FakeEngine {
             } else {
                 stream::iter(rows).boxed()
             };
-            Ok(QueryStart::Rows(PushQuery { id: "transient_S_1".into(), columns: columns(), rows }))
+            Ok(QueryStart::Rows(PushQuery { id: "transient_S_1".into(), columns: columns(), rows, pull: false }))
         })
     }
 

@@ -7,8 +7,9 @@
 //! holds, so no row is counted twice. [`SledStore`] keeps it on disk under the data
 //! directory; [`MemoryStore`] in memory, for queries without one (push queries).
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 /// A change to apply at a checkpoint.
 #[derive(Debug, Default)]
@@ -33,6 +34,9 @@ pub trait StateStore: Send {
     /// The entries whose keys are in `[from, to)`, in key order.
     fn range(&self, from: &[u8], to: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String>;
 
+    /// The entries whose keys start with `prefix`, in key order.
+    fn prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String>;
+
     /// The offsets of the last checkpoint.
     fn offsets(&self) -> Result<Vec<(i32, i64)>, String>;
 
@@ -50,16 +54,33 @@ pub struct SledStore {
     db: sled::Db,
 }
 
+/// The stores open in this process, by directory: sled locks a directory for one
+/// handle, and a pull query reads the store its query writes through a clone of it.
+fn open_stores() -> &'static Mutex<HashMap<PathBuf, sled::Db>> {
+    static OPEN: OnceLock<Mutex<HashMap<PathBuf, sled::Db>>> = OnceLock::new();
+    OPEN.get_or_init(Default::default)
+}
+
 impl SledStore {
-    /// Opens (or creates) the store in `dir`.
+    /// Opens (or creates) the store in `dir`, or shares the handle already open.
     pub fn open(dir: &Path) -> Result<SledStore, String> {
+        let mut open = open_stores().lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(db) = open.get(dir) {
+            return Ok(SledStore { db: db.clone() });
+        }
         std::fs::create_dir_all(dir).map_err(|e| format!("creating state directory {}: {e}", dir.display()))?;
         let db = sled::Config::new()
             .path(dir)
             .flush_every_ms(None)
             .open()
             .map_err(|e| format!("opening state store {}: {e}", dir.display()))?;
+        open.insert(dir.to_owned(), db.clone());
         Ok(SledStore { db })
+    }
+
+    /// Closes the stores under `dir` (before it is deleted).
+    pub fn forget(dir: &Path) {
+        open_stores().lock().unwrap_or_else(|p| p.into_inner()).retain(|path, _| !path.starts_with(dir));
     }
 }
 
@@ -81,6 +102,13 @@ impl StateStore for SledStore {
     fn range(&self, from: &[u8], to: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
         self.db
             .range(tagged(ENTRY_TAG, from)..tagged(ENTRY_TAG, to))
+            .map(|kv| kv.map(|(k, v)| (k[1..].to_vec(), v.to_vec())).map_err(|e| e.to_string()))
+            .collect()
+    }
+
+    fn prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
+        self.db
+            .scan_prefix(tagged(ENTRY_TAG, prefix))
             .map(|kv| kv.map(|(k, v)| (k[1..].to_vec(), v.to_vec())).map_err(|e| e.to_string()))
             .collect()
     }
@@ -133,6 +161,15 @@ impl StateStore for MemoryStore {
         Ok(self.entries.range(from.to_vec()..to.to_vec()).map(|(k, v)| (k.clone(), v.clone())).collect())
     }
 
+    fn prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
+        Ok(self
+            .entries
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
     fn offsets(&self) -> Result<Vec<(i32, i64)>, String> {
         Ok(self.offsets.iter().map(|(p, o)| (*p, *o)).collect())
     }
@@ -168,10 +205,16 @@ mod tests {
                 })
                 .unwrap();
             store.write(WriteBatch { puts: vec![], deletes: vec![b"c".to_vec()], offsets: vec![(0, 12)] }).unwrap();
+            // A second handle on the same directory shares the first.
+            let shared = SledStore::open(dir.path()).unwrap();
+            assert_eq!(shared.offsets().unwrap(), vec![(0, 12), (3, 7)]);
         }
+        // Reopened from disk.
+        SledStore::forget(dir.path());
         let store = SledStore::open(dir.path()).unwrap();
         assert_eq!(store.entries().unwrap(), vec![(b"a".to_vec(), b"1".to_vec()), (b"b".to_vec(), b"2".to_vec())]);
         assert_eq!(store.range(b"b", b"z").unwrap(), vec![(b"b".to_vec(), b"2".to_vec())]);
+        assert_eq!(store.prefix(b"a").unwrap(), vec![(b"a".to_vec(), b"1".to_vec())]);
         assert_eq!(store.offsets().unwrap(), vec![(0, 12), (3, 7)]);
     }
 }
