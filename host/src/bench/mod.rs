@@ -386,7 +386,15 @@ fn engine_only(query: &str, n: usize) -> Result<f64, String> {
 /// run and returns its rows per CPU-second.
 fn engine_only_with(query: &str, n: usize, functions_dir: Option<&Path>, setup: &[String]) -> Result<f64, String> {
     let replay = ReplayBroker::new(n);
-    let config = EngineConfig { functions_dir: functions_dir.map(Path::to_path_buf), ..EngineConfig::default() };
+    // A data directory of its own, so a stateful query keeps its state in sled as a
+    // server's does.
+    let data_dir = std::env::temp_dir().join(format!("wasp-bench-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let config = EngineConfig {
+        functions_dir: functions_dir.map(Path::to_path_buf),
+        data_dir: Some(data_dir.clone()),
+        ..EngineConfig::default()
+    };
     let engine = Engine::open(config, Arc::new(replay.clone())).map_err(|e| e.to_string())?;
     let props = RequestProperties::new();
     engine.execute_sync(CREATE_IN, &props).map_err(|e| e.error.to_string())?;
@@ -395,6 +403,8 @@ fn engine_only_with(query: &str, n: usize, functions_dir: Option<&Path>, setup: 
     }
     let run = run_query(&engine, query, n)?;
     engine.shutdown();
+    drop(engine);
+    let _ = std::fs::remove_dir_all(&data_dir);
     // Per core: the query runs on one thread, and the CPU time counts every thread.
     let rps = run.rows_per_cpu_second(n).unwrap_or_else(|| run.rows_per_second(n));
     let sunk = replay.sunk.load(std::sync::atomic::Ordering::Relaxed);
