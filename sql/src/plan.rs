@@ -855,6 +855,16 @@ impl<'a> Binder<'a> {
                 }
                 // `f(*)` is COUNT(*), an aggregate; for any other function ksqlDB reads
                 // it as a call without arguments, and so does wasp.
+                if self.catalog.function_type(name, &[]).is_none() && self.catalog.aggregate_type(name, &[]).is_none() {
+                    return Err(SqlError::not_found(
+                        Some(*pos),
+                        did_you_mean(
+                            format!("Can't find any functions with the name '{}'", name.to_ascii_uppercase()),
+                            name,
+                            self.catalog.function_names().iter().map(String::as_str),
+                        ),
+                    ));
+                }
                 if self.catalog.aggregate_type(name, &[]).is_some() {
                     return Err(SqlError::invalid(
                         Some(*pos),
@@ -876,7 +886,7 @@ impl<'a> Binder<'a> {
                     None => Err(SqlError::not_found(
                         Some(*pos),
                         did_you_mean(
-                            format!("unknown function {name}"),
+                            format!("Can't find any functions with the name '{}'", name.to_ascii_uppercase()),
                             name,
                             self.catalog.function_names().iter().map(String::as_str),
                         ),

@@ -28,16 +28,29 @@ pub fn create(call: &AggregateCall) -> Result<Box<dyn Accumulator>, String> {
             _ => Box::new(SumInt(Vec::new())),
         },
         "AVG" => Box::new(Avg { scale: decimal_scale(arg_type.as_ref()), sums: Vec::new(), counts: Vec::new() }),
-        "STDDEV_SAMP" => Box::new(Stddev { scale: decimal_scale(arg_type.as_ref()), stats: Vec::new() }),
+        "SUM_LIST" => match arg_type {
+            Some(DataType::Array(item)) if *item == DataType::Double => {
+                Box::new(SumList { ints: false, sums: Vec::new() })
+            }
+            _ => Box::new(SumList { ints: true, sums: Vec::new() }),
+        },
+        "STDDEV_SAMP" | "STDDEV_SAMPLE" => {
+            Box::new(Stddev { scale: decimal_scale(arg_type.as_ref()), stats: Vec::new() })
+        }
         "MIN" => Box::new(Extreme { max: false, cells: Vec::new() }),
         "MAX" => Box::new(Extreme { max: true, cells: Vec::new() }),
         "EARLIEST_BY_OFFSET" | "LATEST_BY_OFFSET" => {
             let latest = call.name == "LATEST_BY_OFFSET";
-            let n = match call.args.get(1) {
+            // `(x)`, `(x, ignore_nulls)`, `(x, n)` or `(x, n, ignore_nulls)`.
+            let flag_at = match call.args.get(1).map(BoundExpr::data_type) {
+                Some(DataType::Boolean) => 1,
+                _ => 2,
+            };
+            let n = match call.args.get(1).filter(|_| flag_at == 2) {
                 Some(e) => Some(positive(e, &call.name)?),
                 None => None,
             };
-            let ignore_nulls = match call.args.get(2) {
+            let ignore_nulls = match call.args.get(flag_at) {
                 Some(BoundExpr::Literal { value: Value::Boolean(b), .. }) => *b,
                 Some(_) => return Err(format!("{}'s third argument must be a literal", call.name)),
                 None => true,
@@ -233,6 +246,58 @@ impl Accumulator for SumDecimal {
     }
     fn decode(&mut self, g: usize, input: &mut &[u8]) -> Result<(), String> {
         self.sums[g] = i128::from_le_bytes(fixed(input)?);
+        Ok(())
+    }
+}
+
+/// SUM_LIST: the sum of every element of every array, NULL arrays and elements
+/// skipped; INT and BIGINT items wrap as Java's do.
+struct SumList {
+    ints: bool,
+    /// Integer sums as their bits, double sums as `f64` bits.
+    sums: Vec<u64>,
+}
+
+impl Accumulator for SumList {
+    fn resize(&mut self, n: usize) {
+        let zero = if self.ints { 0 } else { 0f64.to_bits() };
+        resize(&mut self.sums, n, zero);
+    }
+    fn reset(&mut self, g: usize) {
+        self.sums[g] = if self.ints { 0 } else { 0f64.to_bits() };
+    }
+    fn fold(&mut self, args: &[ArrayRef], row: usize, g: usize) -> Result<(), String> {
+        let a = args[0].as_ref();
+        let Some(lists) = a.as_list_opt::<i32>() else { return Ok(()) };
+        if lists.is_null(row) {
+            return Ok(());
+        }
+        let items = lists.value(row);
+        for i in 0..items.len() {
+            if self.ints {
+                if let Some(v) = int_at(items.as_ref(), i) {
+                    self.sums[g] = (self.sums[g] as i64).wrapping_add(v) as u64;
+                }
+            } else if let Some(v) = num_at(items.as_ref(), i, 0) {
+                self.sums[g] = (f64::from_bits(self.sums[g]) + v).to_bits();
+            }
+        }
+        Ok(())
+    }
+    fn evaluate(&self, g: usize, out: &mut ColumnBuilder) {
+        if !self.ints {
+            out.push_f64(f64::from_bits(self.sums[g]));
+        } else if matches!(out, ColumnBuilder::Int(_)) {
+            out.push_i32(self.sums[g] as i64 as i32);
+        } else {
+            out.push_i64(self.sums[g] as i64);
+        }
+    }
+    fn encode(&self, g: usize, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.sums[g].to_le_bytes());
+    }
+    fn decode(&mut self, g: usize, input: &mut &[u8]) -> Result<(), String> {
+        self.sums[g] = u64::from_le_bytes(fixed(input)?);
         Ok(())
     }
 }

@@ -56,7 +56,9 @@ pub const NAMES: &[&str] = &[
     "MAX",
     "MIN",
     "STDDEV_SAMP",
+    "STDDEV_SAMPLE",
     "SUM",
+    "SUM_LIST",
     "TOPK",
     "TOPKDISTINCT",
 ];
@@ -106,7 +108,13 @@ pub fn return_type(name: &str, args: &[DataType]) -> Option<Result<DataType, Str
                 unsupported()
             }
         }
-        "AVG" | "STDDEV_SAMP" if args.len() == 1 => {
+        "SUM_LIST" if args.len() == 1 => match t {
+            DataType::Array(item) if matches!(**item, DataType::Int | DataType::BigInt | DataType::Double) => {
+                Ok((**item).clone())
+            }
+            _ => unsupported(),
+        },
+        "AVG" | "STDDEV_SAMP" | "STDDEV_SAMPLE" if args.len() == 1 => {
             if numeric {
                 Ok(DataType::Double)
             } else {
@@ -130,6 +138,9 @@ pub fn return_type(name: &str, args: &[DataType]) -> Option<Result<DataType, Str
         "EARLIEST_BY_OFFSET" | "LATEST_BY_OFFSET" if (1..=3).contains(&args.len()) => {
             if !kept(t) {
                 unsupported()
+            } else if args.len() == 2 && args[1] == DataType::Boolean {
+                // `(x, ignore_nulls)`
+                Ok(t.clone())
             } else if args.len() >= 2 {
                 if !matches!(args[1], DataType::Int | DataType::BigInt) {
                     Err(format!("{name}'s second argument is the number of values to keep, an INT"))
