@@ -70,7 +70,17 @@ impl AggScope<'_> {
                 let bound: Vec<BoundExpr> = if *star {
                     Vec::new()
                 } else {
-                    args.iter().map(|a| self.input.bind(a)).collect::<Result<_, _>>()?
+                    args.iter()
+                        .map(|a| {
+                            self.input.bind(a).map_err(|err| match aggregate_named(&err) {
+                                Some(_) => SqlError::invalid(
+                                    Some(*pos),
+                                    format!("Aggregate functions can not be nested: {expr}"),
+                                ),
+                                None => err,
+                            })
+                        })
+                        .collect::<Result<_, _>>()?
                 };
                 let types: Vec<DataType> = bound.iter().map(BoundExpr::data_type).collect();
                 let data_type = match self.input.catalog.aggregate_type(name, &types) {
@@ -90,9 +100,6 @@ impl AggScope<'_> {
                     data_type: calls[i].data_type.clone(),
                 }));
             }
-        }
-        if matches!(expr, Expr::Literal(_)) {
-            return Ok(None);
         }
         if let Ok(bound) = self.input.bind(expr) {
             if let Some(k) = self.keys.iter().position(|key| *key == bound) {
@@ -217,13 +224,17 @@ pub(crate) fn plan_aggregate(
     let mut aliases = AliasGenerator::new(&declared);
     let mut fields: Vec<Field> = Vec::new();
     let mut exprs: Vec<BoundExpr> = Vec::new();
+    // `*` stands for the source's columns, each of which must then be a group key.
+    let mut items: Vec<(Expr, Option<String>)> = Vec::new();
     for item in &query.projection {
-        let SelectItem::Expr { expr, alias } = item else {
-            return Err(SqlError::invalid(
-                Some(query.pos),
-                "SELECT * is not supported with GROUP BY; name the columns",
-            ));
-        };
+        match item {
+            SelectItem::Expr { expr, alias } => items.push((expr.clone(), alias.clone())),
+            SelectItem::Wildcard { .. } => items.extend(
+                declared.iter().map(|f| (Expr::Column { qualifier: None, name: f.name.clone(), pos: query.pos }, None)),
+            ),
+        }
+    }
+    for (expr, alias) in &items {
         let bound = output.bind(expr).map_err(|err| {
             if err.message().starts_with("Non-aggregate SELECT") {
                 SqlError::invalid(
@@ -362,14 +373,49 @@ pub(crate) fn check_keys_projected(plan: &LogicalPlan, query: &Query, sink: &str
         }
     };
     let LogicalPlan::Aggregate { keys, .. } = agg else { return Ok(()) };
-    for (k, e) in query.group_by.iter().enumerate().take(keys.len()) {
-        if !keys_out.iter().any(|o| matches!(o, BoundExpr::Column { index, .. } if *index == k)) {
+    if let LogicalPlan::Project { exprs, schema, .. } = cur {
+        for k in 0..keys.len() {
+            let names: Vec<String> = exprs
+                .iter()
+                .zip(&schema.fields)
+                .filter(|(e, _)| matches!(e, BoundExpr::Column { index, .. } if *index == k))
+                .map(|(_, f)| format!("`{}`", f.name))
+                .collect();
+            if names.len() > 1 {
+                return Err(SqlError::invalid(
+                    Some(query.pos),
+                    format!("The projection contains a key column more than once: {}.", names.join(" and ")),
+                ));
+            }
+        }
+    }
+    let missing: Vec<String> = query
+        .group_by
+        .iter()
+        .enumerate()
+        .take(keys.len())
+        .filter(|(k, _)| !keys_out.iter().any(|o| matches!(o, BoundExpr::Column { index, .. } if index == k)))
+        .map(|(_, e)| e.to_string())
+        .collect();
+    match missing.as_slice() {
+        [] => {}
+        [one] => {
             return Err(SqlError::invalid(
                 Some(query.pos),
                 format!(
-                    "Key missing from projection (ie, SELECT). The query used to build `{sink}` must include the grouping expression {e} in its projection (eg, SELECT {e}...)."
+                    "Key missing from projection (ie, SELECT). The query used to build `{sink}` must include the grouping expression {one} in its projection (eg, SELECT {one}...)."
                 ),
-            ));
+            ))
+        }
+        [init @ .., last] => {
+            return Err(SqlError::invalid(
+                Some(query.pos),
+                format!(
+                    "Key missing from projection (ie, SELECT). The query used to build `{sink}` must include the grouping expressions {} and {last} in its projection (eg, SELECT {}...).",
+                    init.join(", "),
+                    missing.join(", ")
+                ),
+            ))
         }
     }
     Ok(())

@@ -479,36 +479,19 @@ impl Accumulator for ByOffset {
         out.close_list();
     }
     fn encode(&self, g: usize, out: &mut Vec<u8>) {
-        let items = &self.items[g];
-        out.extend_from_slice(&(items.len() as u32).to_le_bytes());
-        for c in items {
-            match c {
-                Some(c) => c.encode(out),
-                None => out.push(0),
-            }
-        }
+        encode_optional(&self.items[g], out);
     }
     fn decode(&mut self, g: usize, input: &mut &[u8]) -> Result<(), String> {
-        let n = u32::from_le_bytes(fixed(input)?) as usize;
-        let items = &mut self.items[g];
-        items.clear();
-        for _ in 0..n {
-            if input.first() == Some(&0) {
-                *input = &input[1..];
-                items.push(None);
-            } else {
-                items.push(Some(Cell::decode(input)?));
-            }
-        }
+        self.items[g] = decode_optional(input)?;
         Ok(())
     }
 }
 
-/// COLLECT_LIST (every non-NULL value, in arrival order) and COLLECT_SET (each value
-/// once), up to [`COLLECTION_LIMIT`] items.
+/// COLLECT_LIST (every value, NULLs included, in arrival order) and COLLECT_SET (each
+/// value once, NULL too), up to [`COLLECTION_LIMIT`] items, as ksqlDB collects them.
 struct Collect {
     set: bool,
-    items: Vec<Vec<Cell>>,
+    items: Vec<Vec<Option<Cell>>>,
 }
 
 impl Accumulator for Collect {
@@ -524,22 +507,35 @@ impl Accumulator for Collect {
             return Ok(());
         }
         let a = args[0].as_ref();
-        if self.set && items.iter().any(|c| c.compare_row(a, row) == Some(Ordering::Equal)) {
-            return Ok(());
+        let cell = Cell::read(a, row);
+        if self.set {
+            let seen = match &cell {
+                None => items.iter().any(Option::is_none),
+                Some(_) => items.iter().flatten().any(|c| c.compare_row(a, row) == Some(Ordering::Equal)),
+            };
+            if seen {
+                return Ok(());
+            }
         }
-        if let Some(c) = Cell::read(a, row) {
-            items.push(c);
-        }
+        items.push(cell);
         Ok(())
     }
     fn evaluate(&self, g: usize, out: &mut ColumnBuilder) {
-        push_list(&self.items[g], out);
+        if let Some(item) = out.list_items() {
+            for c in &self.items[g] {
+                match c {
+                    Some(c) => c.push(item),
+                    None => item.append_null(),
+                }
+            }
+        }
+        out.close_list();
     }
     fn encode(&self, g: usize, out: &mut Vec<u8>) {
-        encode_cells(self.items[g].iter(), out);
+        encode_optional(&self.items[g], out);
     }
     fn decode(&mut self, g: usize, input: &mut &[u8]) -> Result<(), String> {
-        self.items[g] = decode_cells(input)?;
+        self.items[g] = decode_optional(input)?;
         Ok(())
     }
 }
@@ -699,6 +695,31 @@ fn encode_cells<'a>(cells: impl ExactSizeIterator<Item = &'a Cell>, out: &mut Ve
     for c in cells {
         c.encode(out);
     }
+}
+
+/// Cells that may be NULL: a count, then each cell or a 0 byte for NULL.
+fn encode_optional(cells: &[Option<Cell>], out: &mut Vec<u8>) {
+    out.extend_from_slice(&(cells.len() as u32).to_le_bytes());
+    for c in cells {
+        match c {
+            Some(c) => c.encode(out),
+            None => out.push(0),
+        }
+    }
+}
+
+fn decode_optional(input: &mut &[u8]) -> Result<Vec<Option<Cell>>, String> {
+    let n = u32::from_le_bytes(fixed(input)?) as usize;
+    let mut cells = Vec::with_capacity(n);
+    for _ in 0..n {
+        if input.first() == Some(&0) {
+            *input = &input[1..];
+            cells.push(None);
+        } else {
+            cells.push(Some(Cell::decode(input)?));
+        }
+    }
+    Ok(cells)
 }
 
 fn decode_cells(input: &mut &[u8]) -> Result<Vec<Cell>, String> {
