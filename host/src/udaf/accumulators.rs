@@ -34,9 +34,11 @@ pub fn create(call: &AggregateCall) -> Result<Box<dyn Accumulator>, String> {
             }
             _ => Box::new(SumList { ints: true, sums: Vec::new() }),
         },
-        "STDDEV_SAMP" | "STDDEV_SAMPLE" => {
-            Box::new(Stddev { scale: decimal_scale(arg_type.as_ref()), stats: Vec::new() })
-        }
+        "STDDEV_SAMP" | "STDDEV_SAMPLE" => Box::new(Stddev {
+            root: call.name == "STDDEV_SAMPLE",
+            scale: decimal_scale(arg_type.as_ref()),
+            stats: Vec::new(),
+        }),
         "MIN" => Box::new(Extreme { max: false, cells: Vec::new() }),
         "MAX" => Box::new(Extreme { max: true, cells: Vec::new() }),
         "EARLIEST_BY_OFFSET" | "LATEST_BY_OFFSET" => {
@@ -341,11 +343,14 @@ impl Accumulator for Avg {
     }
 }
 
-/// STDDEV_SAMP: the sample standard deviation (Welford's running mean and sum of
-/// squared deviations); 0.0 with fewer than two values, as ksqlDB returns.
+/// STDDEV_SAMPLE, the sample standard deviation, and STDDEV_SAMP, which in ksqlDB is
+/// the sample variance (its square, whatever the name says); 0.0 with fewer than two
+/// values. The sum of squared deviations grows as ksqlDB grows it, by
+/// `(n x - sum)^2 / (n (n + 1))` per value, so results agree to the last digit.
 struct Stddev {
+    root: bool,
     scale: i32,
-    /// (count, mean, m2) per group.
+    /// (count, sum, sum of squared deviations) per group.
     stats: Vec<(i64, f64, f64)>,
 }
 
@@ -358,22 +363,25 @@ impl Accumulator for Stddev {
     }
     fn fold(&mut self, args: &[ArrayRef], row: usize, g: usize) -> Result<(), String> {
         if let Some(x) = num_at(args[0].as_ref(), row, self.scale) {
-            let (n, mean, m2) = &mut self.stats[g];
+            let (n, sum, m2) = &mut self.stats[g];
+            if *n > 0 {
+                let c = *n as f64;
+                *m2 += (c * x - *sum).powi(2) / (c * (c + 1.0));
+            }
             *n += 1;
-            let delta = x - *mean;
-            *mean += delta / *n as f64;
-            *m2 += delta * (x - *mean);
+            *sum += x;
         }
         Ok(())
     }
     fn evaluate(&self, g: usize, out: &mut ColumnBuilder) {
         let (n, _, m2) = self.stats[g];
-        out.push_f64(if n < 2 { 0.0 } else { (m2 / (n - 1) as f64).sqrt() });
+        let variance = if n < 2 { 0.0 } else { m2 / (n - 1) as f64 };
+        out.push_f64(if self.root { variance.sqrt() } else { variance });
     }
     fn encode(&self, g: usize, out: &mut Vec<u8>) {
-        let (n, mean, m2) = self.stats[g];
+        let (n, sum, m2) = self.stats[g];
         out.extend_from_slice(&n.to_le_bytes());
-        out.extend_from_slice(&mean.to_le_bytes());
+        out.extend_from_slice(&sum.to_le_bytes());
         out.extend_from_slice(&m2.to_le_bytes());
     }
     fn decode(&mut self, g: usize, input: &mut &[u8]) -> Result<(), String> {
