@@ -85,7 +85,7 @@ pub struct Catalog {
 impl Catalog {
     /// Queries reading `source`.
     pub fn readers(&self, source: &str) -> Vec<&QueryDef> {
-        self.queries.values().filter(|q| q.source == source).collect()
+        self.queries.values().filter(|q| q.source == source || q.plan.joined_tables().contains(&source)).collect()
     }
 
     /// Queries writing `source`.

@@ -8,7 +8,7 @@ use crate::api::EngineError;
 use crate::catalog::SourceDef;
 use crate::expr::Evaluator;
 use crate::formats::RowCodec;
-use crate::operators::{Aggregate, AssignTimestamp, Filter, InputSlots, Operator, Project};
+use crate::operators::{Aggregate, AssignTimestamp, Filter, InputSlots, Operator, Project, StreamTableJoin};
 use crate::udf::FunctionRegistry;
 
 /// Positions of the pseudo-columns in a source row.
@@ -61,8 +61,20 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Builds the pipeline for `plan`, whose source is `source`.
+    /// Builds the pipeline for `plan`, whose source is `source` (and which joins no
+    /// table).
     pub fn build(plan: &LogicalPlan, source: &SourceDef, registry: &FunctionRegistry) -> Result<Pipeline, EngineError> {
+        Pipeline::build_joined(plan, source, &[], registry)
+    }
+
+    /// Builds the pipeline for `plan`, whose stream is `source` and whose joined
+    /// tables are among `tables`.
+    pub fn build_joined(
+        plan: &LogicalPlan,
+        source: &SourceDef,
+        tables: &[SourceDef],
+        registry: &FunctionRegistry,
+    ) -> Result<Pipeline, EngineError> {
         let mut nodes = Vec::new();
         let mut cur = plan;
         loop {
@@ -74,6 +86,7 @@ impl Pipeline {
                 | LogicalPlan::Aggregate { input, .. }
                 | LogicalPlan::Repartition { input, .. }
                 | LogicalPlan::Limit { input, .. } => input,
+                LogicalPlan::Join { left, .. } => left,
             };
         }
         nodes.reverse();
@@ -165,6 +178,34 @@ impl Pipeline {
                     stages.push(Stage { operator: Box::new(aggregate), origin_columns: origin });
                     current_schema = schema.clone();
                 }
+                LogicalPlan::Join { right, kind, left_key, right_key, schema, .. } => {
+                    let name = right.source_name();
+                    let table = tables
+                        .iter()
+                        .find(|t| t.name == name)
+                        .ok_or_else(|| EngineError::Internal(format!("joined table {name} is not known")))?;
+                    let rowtime = current_schema
+                        .index_of(ROWTIME)
+                        .ok_or_else(|| EngineError::Internal("join input lacks ROWTIME".into()))?;
+                    let described = format!(
+                        "StreamTableJoin[{}, {left_key} = {name}.{}, table topic={}]",
+                        kind.keywords(),
+                        right.schema().fields[*right_key].name,
+                        table.topic
+                    );
+                    let join = StreamTableJoin::new(
+                        *kind,
+                        compile(left_key)?,
+                        rowtime,
+                        table.clone(),
+                        &right.schema().fields,
+                        *right_key,
+                        described,
+                    )
+                    .map_err(EngineError::Statement)?;
+                    stages.push(Stage { operator: Box::new(join), origin_columns: origin });
+                    current_schema = schema.clone();
+                }
                 LogicalPlan::Repartition { schema, .. } => current_schema = schema.clone(),
                 LogicalPlan::Limit { n, .. } => limit = Some(*n),
                 LogicalPlan::Source { .. } => {}
@@ -174,7 +215,9 @@ impl Pipeline {
         decoder.set_needed(&needed_columns(&nodes, input_schema.len(), source, input_schema));
         // Only stages that keep every row may see a tombstone (the sink writes it back).
         if source.timestamp.is_some()
-            || nodes.iter().any(|n| matches!(n, LogicalPlan::Filter { .. } | LogicalPlan::Aggregate { .. }))
+            || nodes.iter().any(|n| {
+                matches!(n, LogicalPlan::Filter { .. } | LogicalPlan::Aggregate { .. } | LogicalPlan::Join { .. })
+            })
         {
             decoder.drop_tombstones();
         }
@@ -260,6 +303,7 @@ fn needed_columns(nodes: &[&LogicalPlan], width: usize, source: &SourceDef, sche
     for node in nodes {
         match node {
             LogicalPlan::Filter { predicate, .. } => mark(predicate),
+            LogicalPlan::Join { left_key, .. } => mark(left_key),
             LogicalPlan::Project { exprs, .. } => {
                 exprs.iter().for_each(&mut mark);
                 break;

@@ -340,7 +340,7 @@ fn aggregate_named(err: &SqlError) -> Option<&str> {
 pub fn plan_window(plan: &LogicalPlan) -> Option<&WindowExpr> {
     match plan {
         LogicalPlan::Aggregate { window, .. } => window.as_ref(),
-        LogicalPlan::Source { .. } => None,
+        LogicalPlan::Source { .. } | LogicalPlan::Join { .. } => None,
         LogicalPlan::Filter { input, .. }
         | LogicalPlan::Project { input, .. }
         | LogicalPlan::Repartition { input, .. }

@@ -171,6 +171,8 @@ impl Properties {
 pub struct Query {
     pub projection: Vec<SelectItem>,
     pub from: TableRef,
+    /// `[INNER | LEFT | RIGHT | FULL] JOIN ... ON ...`, in the order written.
+    pub joins: Vec<Join>,
     /// `WINDOW TUMBLING (...)`, `HOPPING (...)` or `SESSION (...)`.
     pub window: Option<WindowExpr>,
     pub selection: Option<Expr>,
@@ -183,6 +185,58 @@ pub struct Query {
     pub limit: Option<u64>,
     /// Where `SELECT` starts, for error positions.
     pub pos: Pos,
+}
+
+/// One `JOIN` of a `FROM` clause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Join {
+    pub kind: JoinKind,
+    pub right: TableRef,
+    /// `WITHIN` (stream-stream joins): how far before and after a record the other
+    /// side's records may be, in milliseconds, and the grace period.
+    pub within: Option<JoinWindow>,
+    pub on: Expr,
+    /// Where the join's keywords start.
+    pub pos: Pos,
+}
+
+/// The kinds of join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+}
+
+impl JoinKind {
+    /// ksqlDB's name for the join type, as its error messages write it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            JoinKind::Inner => "inner",
+            JoinKind::Left => "left",
+            JoinKind::Right => "right",
+            JoinKind::Full => "full-outer",
+        }
+    }
+
+    /// The keywords, as written in SQL.
+    pub fn keywords(self) -> &'static str {
+        match self {
+            JoinKind::Inner => "INNER JOIN",
+            JoinKind::Left => "LEFT OUTER JOIN",
+            JoinKind::Right => "RIGHT OUTER JOIN",
+            JoinKind::Full => "FULL OUTER JOIN",
+        }
+    }
+}
+
+/// `WITHIN n unit` or `WITHIN (before, after)`, with an optional `GRACE PERIOD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JoinWindow {
+    pub before_ms: i64,
+    pub after_ms: i64,
+    pub grace_ms: Option<i64>,
 }
 
 /// The window of a windowed aggregation. Durations are milliseconds.
@@ -746,6 +800,23 @@ impl fmt::Display for Query {
         write!(f, " FROM {}", Ident(&self.from.name))?;
         if let Some(a) = &self.from.alias {
             write!(f, " {}", Ident(a))?;
+        }
+        for j in &self.joins {
+            write!(f, " {} {}", j.kind.keywords(), Ident(&j.right.name))?;
+            if let Some(a) = &j.right.alias {
+                write!(f, " {}", Ident(a))?;
+            }
+            if let Some(w) = &j.within {
+                if w.before_ms == w.after_ms {
+                    write!(f, " WITHIN {} MILLISECONDS", w.before_ms)?;
+                } else {
+                    write!(f, " WITHIN ({} MILLISECONDS, {} MILLISECONDS)", w.before_ms, w.after_ms)?;
+                }
+                if let Some(g) = w.grace_ms {
+                    write!(f, " GRACE PERIOD {g} MILLISECONDS")?;
+                }
+            }
+            write!(f, " ON {}", j.on)?;
         }
         if let Some(w) = &self.window {
             write!(f, " WINDOW {w}")?;

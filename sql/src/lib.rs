@@ -20,12 +20,14 @@
 //! - [`expr`]: `BoundExpr`, typed expressions over a row layout.
 //! - [`plan`]: the binder and `LogicalPlan`.
 //! - [`aggregate`]: planning `GROUP BY`, windows and aggregate calls.
+//! - `join`: planning stream-table joins.
 
 pub mod aggregate;
 pub mod ast;
 mod coerce;
 pub mod error;
 pub mod expr;
+mod join;
 pub mod parser;
 pub mod plan;
 pub mod types;

@@ -624,11 +624,9 @@ impl Parser {
         let name = self.parse_identifier("a stream or table name")?;
         let alias = self.parse_optional_alias()?;
         let from = TableRef { name, alias, pos: from_pos };
-        if let Some("JOIN" | "LEFT" | "INNER" | "FULL" | "RIGHT") = self.peek_keyword().as_deref() {
-            return Err(SqlError::unsupported(
-                Some(self.peek_pos()),
-                "Joins are not supported yet; they arrive with stateful SQL",
-            ));
+        let mut joins = Vec::new();
+        while let Some(join) = self.parse_join()? {
+            joins.push(join);
         }
         let window = if self.consume_keyword("WINDOW") { Some(self.parse_window()?) } else { None };
         let selection = if self.consume_keyword("WHERE") { Some(self.parse_expr()?) } else { None };
@@ -658,6 +656,7 @@ impl Parser {
         Ok(Query {
             projection,
             from,
+            joins,
             window,
             selection,
             group_by,
@@ -668,6 +667,59 @@ impl Parser {
             limit,
             pos,
         })
+    }
+
+    /// `[INNER | LEFT [OUTER] | RIGHT [OUTER] | FULL [OUTER]] JOIN source [alias]
+    /// [WITHIN ...] ON condition`, or nothing when no join follows.
+    fn parse_join(&mut self) -> Result<Option<Join>, SqlError> {
+        let pos = self.peek_pos();
+        let kind = match self.peek_keyword().as_deref() {
+            Some("JOIN") => JoinKind::Inner,
+            Some("INNER") => {
+                self.next();
+                JoinKind::Inner
+            }
+            Some(word @ ("LEFT" | "RIGHT" | "FULL")) => {
+                let kind = match word {
+                    "LEFT" => JoinKind::Left,
+                    "RIGHT" => JoinKind::Right,
+                    _ => JoinKind::Full,
+                };
+                self.next();
+                self.consume_keyword("OUTER");
+                kind
+            }
+            Some("OUTER") => {
+                self.next();
+                JoinKind::Full
+            }
+            _ => return Ok(None),
+        };
+        self.expect_keyword("JOIN")?;
+        let right_pos = self.peek_pos();
+        let name = self.parse_identifier("a stream or table name")?;
+        let alias = self.parse_optional_alias()?;
+        let right = TableRef { name, alias, pos: right_pos };
+        let within = if self.consume_keyword("WITHIN") {
+            let (before_ms, after_ms) = if self.consume(&Token::LParen) {
+                let before = self.parse_duration()?;
+                self.expect(&Token::Comma, "','")?;
+                let after = self.parse_duration()?;
+                self.expect(&Token::RParen, "')'")?;
+                (before, after)
+            } else {
+                let d = self.parse_duration()?;
+                (d, d)
+            };
+            let grace_ms =
+                if self.consume_keywords(&["GRACE", "PERIOD"]) { Some(self.parse_duration()?) } else { None };
+            Some(JoinWindow { before_ms, after_ms, grace_ms })
+        } else {
+            None
+        };
+        self.expect_keyword("ON")?;
+        let on = self.parse_expr()?;
+        Ok(Some(Join { kind, right, within, on, pos }))
     }
 
     /// After `WINDOW`: `TUMBLING (SIZE d [, RETENTION d] [, GRACE PERIOD d])`,

@@ -8,10 +8,11 @@
 use std::fmt;
 
 use crate::aggregate::{self, AggScope, AggregateCall};
-use crate::ast::{BinaryOp, Expr, Literal, Query, SelectItem, SourceKind, UnaryOp, WindowExpr};
+use crate::ast::{BinaryOp, Expr, JoinKind, Literal, Query, SelectItem, SourceKind, UnaryOp, WindowExpr};
 use crate::coerce;
 use crate::error::{did_you_mean, Pos, SqlError};
 use crate::expr::BoundExpr;
+use crate::join;
 use crate::types::{DataType, StructField};
 use crate::value::{Decimal, Value};
 
@@ -152,6 +153,18 @@ pub enum LogicalPlan {
         window: Option<WindowExpr>,
         schema: Schema,
     },
+    /// Joins each row of `left` (a stream) with the row of the table `right` whose key
+    /// column `right_key` (a position in `right`'s row) equals `left_key` (bound over
+    /// `left`'s row): the joined row is `left`'s row followed by `right`'s stored
+    /// columns, NULL where a LEFT JOIN found no row.
+    Join {
+        left: Box<LogicalPlan>,
+        right: Box<LogicalPlan>,
+        kind: JoinKind,
+        left_key: BoundExpr,
+        right_key: usize,
+        schema: Schema,
+    },
     /// Re-keys rows by `keys` (PARTITION BY): the output key columns come first.
     Repartition { input: Box<LogicalPlan>, keys: Vec<BoundExpr>, schema: Schema },
     /// Stops after `n` rows.
@@ -165,20 +178,39 @@ impl LogicalPlan {
             LogicalPlan::Source { schema, .. }
             | LogicalPlan::Project { schema, .. }
             | LogicalPlan::Aggregate { schema, .. }
+            | LogicalPlan::Join { schema, .. }
             | LogicalPlan::Repartition { schema, .. } => schema,
             LogicalPlan::Filter { input, .. } | LogicalPlan::Limit { input, .. } => input.schema(),
         }
     }
 
-    /// The plan's source stream.
+    /// The plan's source stream (a join's stream side).
     pub fn source_name(&self) -> &str {
         match self {
             LogicalPlan::Source { name, .. } => name,
+            LogicalPlan::Join { left, .. } => left.source_name(),
             LogicalPlan::Filter { input, .. }
             | LogicalPlan::Project { input, .. }
             | LogicalPlan::Aggregate { input, .. }
             | LogicalPlan::Repartition { input, .. }
             | LogicalPlan::Limit { input, .. } => input.source_name(),
+        }
+    }
+
+    /// The tables the plan joins its stream with.
+    pub fn joined_tables(&self) -> Vec<&str> {
+        match self {
+            LogicalPlan::Source { .. } => Vec::new(),
+            LogicalPlan::Join { left, right, .. } => {
+                let mut tables = left.joined_tables();
+                tables.push(right.source_name());
+                tables
+            }
+            LogicalPlan::Filter { input, .. }
+            | LogicalPlan::Project { input, .. }
+            | LogicalPlan::Aggregate { input, .. }
+            | LogicalPlan::Repartition { input, .. }
+            | LogicalPlan::Limit { input, .. } => input.joined_tables(),
         }
     }
 
@@ -221,6 +253,12 @@ impl LogicalPlan {
                 }
                 writeln!(f, "]")?;
                 input.fmt_indent(f, depth + 1)
+            }
+            LogicalPlan::Join { left, right, kind, left_key, right_key, .. } => {
+                let key = &right.schema().fields[*right_key].name;
+                writeln!(f, "{pad}Join[{}, {left_key} = {}.{key}]", kind.keywords(), right.source_name())?;
+                left.fmt_indent(f, depth + 1)?;
+                right.fmt_indent(f, depth + 1)
             }
             LogicalPlan::Repartition { input, keys, .. } => {
                 write!(f, "{pad}Repartition[")?;
@@ -265,6 +303,7 @@ pub fn plan_pull(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, Sq
         (query.having.is_some(), "HAVING"),
         (query.window.is_some(), "WINDOW"),
         (!query.partition_by.is_empty(), "PARTITION BY"),
+        (!query.joins.is_empty(), "JOIN"),
     ];
     if let Some((_, clause)) = refused.iter().find(|(present, _)| *present) {
         return Err(SqlError::invalid(Some(query.pos), format!("Pull queries don't support {clause} clauses.")));
@@ -293,6 +332,10 @@ pub fn plan_pull(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, Sq
 }
 
 fn plan_over(query: &Query, catalog: &dyn Catalog, tables: bool) -> Result<LogicalPlan, SqlError> {
+    if !query.joins.is_empty() {
+        let (query, plan, joined, key) = join::plan_join(query, catalog)?;
+        return plan_body(&query, catalog, plan, joined, Some(&key));
+    }
     let (kind, declared) = catalog.source(&query.from.name).ok_or_else(|| {
         SqlError::not_found(
             Some(query.from.pos),
@@ -310,7 +353,20 @@ fn plan_over(query: &Query, catalog: &dyn Catalog, tables: bool) -> Result<Logic
         ));
     }
     let input_schema = Schema::source_row(&declared);
-    let mut plan = LogicalPlan::Source { name: query.from.name.clone(), kind, schema: input_schema.clone() };
+    let plan = LogicalPlan::Source { name: query.from.name.clone(), kind, schema: input_schema.clone() };
+    plan_body(query, catalog, plan, input_schema, None)
+}
+
+/// Plans the clauses of `query` over `plan`, whose rows are laid out as `input_schema`
+/// (a source's row, or a join's).
+fn plan_body(
+    query: &Query,
+    catalog: &dyn Catalog,
+    mut plan: LogicalPlan,
+    input_schema: Schema,
+    join: Option<&join::JoinKey>,
+) -> Result<LogicalPlan, SqlError> {
+    let declared: Vec<Field> = input_schema.stored().cloned().collect();
     if !query.group_by.is_empty() || query.having.is_some() || query.window.is_some() {
         return aggregate::plan_aggregate(query, catalog, plan, &input_schema);
     }
@@ -400,11 +456,24 @@ fn plan_over(query: &Query, catalog: &dyn Catalog, tables: bool) -> Result<Logic
                     Some(a) => a.clone(),
                     None => aliases.name_for(expr),
                 };
-                let role = match &bound {
-                    BoundExpr::Column { index, .. } if !repartitioned => match input_schema.fields[*index].role {
-                        ColumnRole::Key => ColumnRole::Key,
-                        _ => ColumnRole::Value,
-                    },
+                let mut bound = bound;
+                let role = match (&bound, join) {
+                    // A join's key is the first projected expression that is the join
+                    // key, computed from the stream's side.
+                    (b, Some(key)) if !repartitioned => {
+                        if key.candidates.contains(b) && !out_fields.iter().any(|f| f.role == ColumnRole::Key) {
+                            bound = key.value.clone();
+                            ColumnRole::Key
+                        } else {
+                            ColumnRole::Value
+                        }
+                    }
+                    (BoundExpr::Column { index, .. }, None) if !repartitioned => {
+                        match input_schema.fields[*index].role {
+                            ColumnRole::Key => ColumnRole::Key,
+                            _ => ColumnRole::Value,
+                        }
+                    }
                     _ => ColumnRole::Value,
                 };
                 if out_fields.iter().any(|f| f.name == name) {
@@ -488,6 +557,27 @@ fn plan_over(query: &Query, catalog: &dyn Catalog, tables: bool) -> Result<Logic
 /// (or, after PARTITION BY, each partitioning expression) exactly once, and at least one
 /// value column.
 pub fn check_persistent(query: &Query, sink: &str, catalog: &dyn Catalog) -> Result<(), SqlError> {
+    if !query.joins.is_empty() && query.group_by.is_empty() && query.partition_by.is_empty() {
+        let plan = plan_query(query, catalog)?;
+        if plan.schema().keys().next().is_none() {
+            let (_, _, _, key) = join::plan_join(query, catalog)?;
+            let (what, listed) = match key.shown.as_slice() {
+                [one] => ("expression", one.clone()),
+                several => ("expressions", several.join(" or ")),
+            };
+            return Err(SqlError::invalid(
+                Some(query.pos),
+                format!(
+                    "The query used to build `{sink}` must include the join {what} {listed} in its projection (eg, SELECT {}...).",
+                    key.shown[0]
+                ),
+            ));
+        }
+        if plan.schema().values().next().is_none() {
+            return Err(SqlError::invalid(Some(query.pos), "The projection contains no value columns."));
+        }
+        return Ok(());
+    }
     if !query.group_by.is_empty() {
         let plan = plan_query(query, catalog)?;
         aggregate::check_keys_projected(&plan, query, sink)?;
@@ -576,9 +666,10 @@ pub fn check_persistent(query: &Query, sink: &str, catalog: &dyn Catalog) -> Res
 }
 
 pub(crate) fn qualifiers(query: &Query) -> Vec<String> {
-    let mut q = vec![query.from.name.clone()];
-    if let Some(a) = &query.from.alias {
-        q.push(a.clone());
+    let mut q = Vec::new();
+    for r in std::iter::once(&query.from).chain(query.joins.iter().map(|j| &j.right)) {
+        q.push(r.name.clone());
+        q.extend(r.alias.clone());
     }
     q
 }

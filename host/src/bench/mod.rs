@@ -466,6 +466,10 @@ impl Broker for ReplayBroker {
         Ok(Box::new(ReplaySource { ring: self.ring.clone(), next: 0, end: self.n }))
     }
 
+    fn reader(&self, topic: &str, from: &[(i32, i64)]) -> Result<(Box<dyn Source>, Vec<(i32, i64)>), ConnectorError> {
+        self.admin.reader(topic, from)
+    }
+
     fn sink(&self) -> Result<Box<dyn Sink>, ConnectorError> {
         Ok(Box::new(DiscardingSink { sunk: self.sunk.clone(), bytes: 0 }))
     }

@@ -261,7 +261,7 @@ impl Broker for KafkaBroker {
         let consumer: BaseConsumer = cfg.create().map_err(|e| ConnectorError::Config(e.to_string()))?;
         if !options.bounded {
             consumer.subscribe(&[topic]).map_err(kafka_err)?;
-            return Ok(Box::new(KafkaSource { consumer, topic: topic.to_owned(), bounded: None }));
+            return Ok(Box::new(KafkaSource { consumer, topic: topic.to_owned(), bounded: None, assigned: false }));
         }
         // A bounded scan reads every partition from its start to the end offsets
         // seen now, without joining the group.
@@ -276,7 +276,34 @@ impl Broker for KafkaBroker {
             ends.push(high);
         }
         consumer.assign(&tpl).map_err(kafka_err)?;
-        Ok(Box::new(KafkaSource { consumer, topic: topic.to_owned(), bounded: Some((positions, ends)) }))
+        Ok(Box::new(KafkaSource {
+            consumer,
+            topic: topic.to_owned(),
+            bounded: Some((positions, ends)),
+            assigned: true,
+        }))
+    }
+
+    fn reader(&self, topic: &str, from: &[(i32, i64)]) -> Result<(Box<dyn Source>, Vec<(i32, i64)>), ConnectorError> {
+        let mut cfg =
+            self.config.client_config_with_defaults(&[("fetch.wait.max.ms", "50"), ("fetch.queue.backoff.ms", "5")]);
+        cfg.set("group.id", "wasp-table-reader")
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("enable.partition.eof", "false");
+        let consumer: BaseConsumer = cfg.create().map_err(|e| ConnectorError::Config(e.to_string()))?;
+        let desc = self.describe_topic(topic)?.ok_or_else(|| ConnectorError::UnknownTopic(topic.to_owned()))?;
+        let mut tpl = TopicPartitionList::new();
+        let mut ends = Vec::new();
+        for p in 0..desc.partitions {
+            let (low, high) = self.metadata.fetch_watermarks(topic, p, ADMIN_TIMEOUT).map_err(kafka_err)?;
+            let start = from.iter().find(|(q, _)| *q == p).map_or(low, |(_, o)| (*o).max(low));
+            tpl.add_partition_offset(topic, p, Offset::Offset(start)).map_err(kafka_err)?;
+            ends.push((p, high));
+        }
+        consumer.assign(&tpl).map_err(kafka_err)?;
+        let source = KafkaSource { consumer, topic: topic.to_owned(), bounded: None, assigned: true };
+        Ok((Box::new(source), ends))
     }
 
     fn sink(&self) -> Result<Box<dyn Sink>, ConnectorError> {
@@ -328,6 +355,8 @@ struct KafkaSource {
     topic: String,
     /// For bounded scans: next offset and end offset per partition.
     bounded: Option<(Vec<i64>, Vec<i64>)>,
+    /// Partitions assigned rather than through the group: nothing to commit.
+    assigned: bool,
 }
 
 impl Source for KafkaSource {
@@ -395,7 +424,7 @@ impl Source for KafkaSource {
     }
 
     fn commit(&mut self, offsets: &[(i32, i64)]) -> Result<(), ConnectorError> {
-        if offsets.is_empty() || self.bounded.is_some() {
+        if offsets.is_empty() || self.assigned {
             return Ok(());
         }
         let mut tpl = TopicPartitionList::new();

@@ -158,12 +158,30 @@ impl Broker for MemoryBroker {
         Ok(Box::new(MemorySource {
             broker: self.clone(),
             topic: topic.to_owned(),
-            group: options.group_id.clone(),
+            group: Some(options.group_id.clone()),
             positions,
             bounded_ends: options.bounded.then_some(ends),
             next_partition: 0,
             buf: Vec::new(),
         }))
+    }
+
+    fn reader(&self, topic: &str, from: &[(i32, i64)]) -> Result<(Box<dyn Source>, Vec<(i32, i64)>), ConnectorError> {
+        let state = self.lock();
+        let parts = state.topics.get(topic).ok_or_else(|| ConnectorError::UnknownTopic(topic.to_owned()))?;
+        let positions: Vec<i64> =
+            (0..parts.len() as i32).map(|p| from.iter().find(|(q, _)| *q == p).map_or(0, |(_, o)| *o)).collect();
+        let ends = parts.iter().enumerate().map(|(p, recs)| (p as i32, recs.len() as i64)).collect();
+        let source = MemorySource {
+            broker: self.clone(),
+            topic: topic.to_owned(),
+            group: None,
+            positions,
+            bounded_ends: None,
+            next_partition: 0,
+            buf: Vec::new(),
+        };
+        Ok((Box::new(source), ends))
     }
 
     fn sink(&self) -> Result<Box<dyn Sink>, ConnectorError> {
@@ -198,7 +216,8 @@ impl Broker for MemoryBroker {
 struct MemorySource {
     broker: MemoryBroker,
     topic: String,
-    group: String,
+    /// The consumer group; `None` for a reader outside any group.
+    group: Option<String>,
     positions: Vec<i64>,
     bounded_ends: Option<Vec<i64>>,
     next_partition: usize,
@@ -259,9 +278,10 @@ impl Source for MemorySource {
     }
 
     fn commit(&mut self, offsets: &[(i32, i64)]) -> Result<(), ConnectorError> {
+        let Some(group) = &self.group else { return Ok(()) };
         let mut state = self.broker.lock();
         let n = state.topics.get(&self.topic).map(Vec::len).unwrap_or(0);
-        let entry = state.groups.entry((self.group.clone(), self.topic.clone())).or_insert_with(|| vec![0; n]);
+        let entry = state.groups.entry((group.clone(), self.topic.clone())).or_insert_with(|| vec![0; n]);
         for (p, o) in offsets {
             if let Some(slot) = entry.get_mut(*p as usize) {
                 *slot = (*slot).max(*o);

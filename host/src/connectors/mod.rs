@@ -182,6 +182,12 @@ pub trait Broker: Send + Sync {
     /// Opens a consumer of `topic`.
     fn source(&self, topic: &str, options: &SourceOptions) -> Result<Box<dyn Source>, ConnectorError>;
 
+    /// Reads every partition of `topic` outside any consumer group: a partition listed
+    /// in `from` from that offset, the others from their start. Returns the reader and,
+    /// per partition, the end offset as of now. Commits through the reader do nothing
+    /// (its owner keeps its offsets itself).
+    fn reader(&self, topic: &str, from: &[(i32, i64)]) -> Result<(Box<dyn Source>, Vec<(i32, i64)>), ConnectorError>;
+
     /// Opens a producer.
     fn sink(&self) -> Result<Box<dyn Sink>, ConnectorError>;
 

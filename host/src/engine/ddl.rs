@@ -412,7 +412,7 @@ impl Engine {
             statement: text.to_owned(),
         };
         // Check that the pipeline builds before anything changes.
-        Pipeline::build(&plan, &source, &self.functions)?;
+        self.build_pipeline(&plan, &source)?;
         let (partitions, replicas) = match self.ensure_topic(&topic, explicit_partitions, replicas, mode, partitions) {
             Ok(pr) => pr,
             Err(e) if mode == Mode::Replay => {
@@ -490,7 +490,7 @@ impl Engine {
                 Schema::new(sink.fields.clone())
             )));
         }
-        Pipeline::build(&plan, &source, &self.functions)?;
+        self.build_pipeline(&plan, &source)?;
         let id = {
             let mut st = self.lock();
             let id = format!("INSERTQUERY_{}", st.next_query);

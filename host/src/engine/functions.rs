@@ -54,6 +54,10 @@ fn plan_calls(plan: &LogicalPlan, out: &mut Vec<(String, Vec<DataType>, DataType
                 node = input;
             }
             LogicalPlan::Limit { input, .. } => node = input,
+            LogicalPlan::Join { left, left_key, .. } => {
+                visit(left_key);
+                node = left;
+            }
         }
     }
 }

@@ -224,7 +224,7 @@ impl Engine {
             .get(plan.source_name())
             .cloned()
             .ok_or_else(|| EngineError::Internal("source vanished".into()))?;
-        let pipeline = Pipeline::build(&plan, &source, &self.functions)?;
+        let pipeline = self.build_pipeline(&plan, &source)?;
         Ok(Outcome::QueryDescription(QueryDescription {
             id,
             statement_text: statement,
@@ -273,7 +273,7 @@ impl Engine {
             return Err(EngineError::Statement("compile_query takes CREATE STREAM ... AS SELECT".into()));
         };
         let (plan, source) = self.plan(&c.query)?;
-        let pipeline = Pipeline::build(&plan, &source, &self.functions)?;
+        let pipeline = self.build_pipeline(&plan, &source)?;
         let sink = self
             .statement_sink(&stmt, &plan, source)?
             .ok_or_else(|| EngineError::Internal("a CREATE AS SELECT has a sink".into()))?;

@@ -404,6 +404,26 @@ impl Engine {
         self.spawn_query(def)
     }
 
+    /// The tables `plan` joins, as the catalog defines them.
+    fn joined_tables(&self, plan: &LogicalPlan) -> Result<Vec<SourceDef>, EngineError> {
+        let st = self.lock();
+        plan.joined_tables()
+            .into_iter()
+            .map(|name| {
+                st.catalog
+                    .sources
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| EngineError::Statement(format!("{name} does not exist")))
+            })
+            .collect()
+    }
+
+    /// The pipeline of `plan` over `source` and the tables it joins.
+    pub(crate) fn build_pipeline(&self, plan: &LogicalPlan, source: &SourceDef) -> Result<Pipeline, EngineError> {
+        Pipeline::build_joined(plan, source, &self.joined_tables(plan)?, &self.functions)
+    }
+
     /// Starts a query thread reading `source` through `plan` into `output`.
     fn spawn_runner(
         &self,
@@ -416,6 +436,7 @@ impl Engine {
         let stop = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(QueryStats::default());
         let functions = self.functions.clone();
+        let tables = self.joined_tables(&plan)?;
         let sink = match &output {
             Output::Topic(def) => Some(def.clone()),
             Output::Channel(_) => None,
@@ -429,7 +450,7 @@ impl Engine {
         let spec = RunSpec {
             query_id: query_id.to_owned(),
             build: Box::new(move || {
-                let mut pipeline = Pipeline::build(&plan, &source, &functions)?;
+                let mut pipeline = Pipeline::build_joined(&plan, &source, &tables, &functions)?;
                 if let Some(sink) = &sink {
                     pipeline.stamp_output(sink, &functions)?;
                 }

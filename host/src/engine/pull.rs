@@ -46,11 +46,12 @@ impl Engine {
             .collect();
 
         // The table's rows, from the writer's state.
-        let mut writer_pipeline = Pipeline::build(&writer.plan, &writer_source, &self.functions)?;
+        let mut writer_pipeline = self.build_pipeline(&writer.plan, &writer_source)?;
+        // The table is the last stateful stage's (a joined table's comes before it).
         let at = writer_pipeline
             .stages
             .iter()
-            .position(|s| s.operator.is_stateful())
+            .rposition(|s| s.operator.is_stateful())
             .ok_or_else(|| EngineError::Internal(format!("{} keeps no state", writer.id)))?;
         let dir = data_dir.join("state").join(&writer.id).join(format!("stage-{at}"));
         let key = key_lookup(&plan);

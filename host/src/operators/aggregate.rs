@@ -339,8 +339,8 @@ fn next_offset(offsets: &[(i32, i64)], partition: i32) -> i64 {
 }
 
 impl Operator for Aggregate {
-    fn open(&mut self, state_dir: Option<&Path>) -> Result<(), String> {
-        if let Some(dir) = state_dir {
+    fn open(&mut self, env: &super::OpenEnv<'_>) -> Result<(), String> {
+        if let Some(dir) = env.state_dir {
             self.store = Box::new(SledStore::open(dir)?);
         }
         self.restore()

@@ -7,11 +7,13 @@
 
 mod aggregate;
 mod filter;
+mod join;
 mod project;
 mod timestamp;
 
 pub use aggregate::{Aggregate, InputSlots};
 pub use filter::Filter;
+pub use join::StreamTableJoin;
 pub use project::Project;
 pub use timestamp::AssignTimestamp;
 
@@ -26,6 +28,8 @@ pub struct Failure {
     pub partition: i32,
     pub offset: i64,
     pub message: String,
+    /// The topic the record came from, when not the query's source (a joined table).
+    pub topic: Option<String>,
 }
 
 /// Where in the pipeline a record failed (ksqlDB's processing-log message types).
@@ -65,7 +69,13 @@ impl OpContext {
         for (row, message) in self.errors.errors.drain(..) {
             let partition = partitions.as_ref().and_then(|p| p.get(row)).unwrap_or(-1);
             let offset = offsets.as_ref().and_then(|o| o.get(row)).unwrap_or(-1);
-            self.failures.push(Failure { kind: FailureKind::Processing, partition: partition as i32, offset, message });
+            self.failures.push(Failure {
+                kind: FailureKind::Processing,
+                partition: partition as i32,
+                offset,
+                message,
+                topic: None,
+            });
         }
     }
 
@@ -79,6 +89,14 @@ impl OpContext {
     }
 }
 
+/// What an operator opens its state with.
+pub struct OpenEnv<'a> {
+    /// Where the state lives on disk (persistent queries); `None` keeps it in memory.
+    pub state_dir: Option<&'a std::path::Path>,
+    /// The broker, for operators that read a topic of their own (a joined table).
+    pub broker: &'a std::sync::Arc<dyn crate::connectors::Broker>,
+}
+
 /// One stage of a pipeline.
 pub trait Operator: Send {
     /// Transforms `batch` in place.
@@ -87,10 +105,13 @@ pub trait Operator: Send {
     /// Opens the operator's state, before its first batch (stateful operators): on
     /// disk in `state_dir` when the query has one (persistent queries), in memory
     /// otherwise.
-    fn open(&mut self, state_dir: Option<&std::path::Path>) -> Result<(), String> {
-        let _ = state_dir;
+    fn open(&mut self, env: &OpenEnv<'_>) -> Result<(), String> {
+        let _ = env;
         Ok(())
     }
+
+    /// Called when a poll found no input: the source has caught up.
+    fn idle(&mut self) {}
 
     /// Makes the state durable as of every row processed so far. Called with no
     /// output in flight, before the source's offsets are committed.

@@ -97,7 +97,8 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
     for (i, stage) in pipeline.stages.iter_mut().enumerate() {
         if stage.operator.is_stateful() {
             let dir = spec.state_dir.as_ref().map(|d| d.join(format!("stage-{i}")));
-            stage.operator.open(dir.as_deref()).map_err(|e| format!("opening the state of {}: {e}", spec.query_id))?;
+            let env = crate::operators::OpenEnv { state_dir: dir.as_deref(), broker: &spec.broker };
+            stage.operator.open(&env).map_err(|e| format!("opening the state of {}: {e}", spec.query_id))?;
         }
     }
     let mut checkpoint = stateful.then(Instant::now);
@@ -152,6 +153,7 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                         partition: rec.partition,
                         offset: rec.offset,
                         message: format!("failed to deserialize record: {e}"),
+                        topic: None,
                     })
                 }
             })
@@ -180,7 +182,13 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
             }
             if !decode_failures.is_empty() {
                 spec.stats.failures.fetch_add(decode_failures.len() as u64, Ordering::Relaxed);
-                spec.log.report(&spec.query_id, &topic, &decode_failures);
+                // Failures of a joined table's records name its topic.
+                let (own, other): (Vec<Failure>, Vec<Failure>) =
+                    decode_failures.drain(..).partition(|f| f.topic.is_none());
+                spec.log.report(&spec.query_id, &topic, &own);
+                for f in &other {
+                    spec.log.report(&spec.query_id, f.topic.as_deref().unwrap_or(&topic), std::slice::from_ref(f));
+                }
             }
             let mut rows = batch.rows;
             let mut limit_hit = false;
@@ -290,6 +298,11 @@ pub(super) fn run_attempt(spec: &RunSpec, mut pipeline: Pipeline, emitted: &mut 
                     true,
                 )?;
                 return Ok(Exit::LimitReached);
+            }
+        }
+        if n == 0 {
+            for stage in &mut pipeline.stages {
+                stage.operator.idle();
             }
         }
         settle(
