@@ -223,14 +223,16 @@ pub(crate) fn plan_join(
         BoundExpr::Column { index, .. } if right_row.fields[index - left_width].role == ColumnRole::Key => {
             index - left_width
         }
-        _ => return Err(SqlError::invalid(
-            written.pos(),
-            format!(
+        _ => {
+            return Err(SqlError::invalid(
+                written.pos(),
+                format!(
                 "Invalid join condition: stream-table joins require to join on the table's primary key. Got {} = {}.",
                 shown(stream_written),
                 shown(table_written)
             ),
-        )),
+            ))
+        }
     };
     if stream_key.data_type() != table_key.data_type() {
         return Err(SqlError::type_error(
@@ -330,7 +332,7 @@ fn resolve_expr(expr: &mut Expr, sides: &[Side]) -> Result<(), SqlError> {
         let pseudo = [ROWTIME, ROWPARTITION, ROWOFFSET].contains(&name.as_str());
         match qualifier.clone() {
             Some(q) => {
-                let side = sides.iter().find(|s| s.names.iter().any(|n| *n == q)).ok_or_else(|| {
+                let side = sides.iter().find(|s| s.names.contains(&q)).ok_or_else(|| {
                     SqlError::not_found(Some(*pos), format!("'{q}' is not a valid stream/table name or alias."))
                 })?;
                 if side.columns.contains(name) {

@@ -307,7 +307,7 @@ impl Operator for StreamTableJoin {
         if !ctx.errors.is_empty() {
             ctx.fail(batch);
         }
-        let key_rows = match self.converter.convert_columns(&[keys.clone()]) {
+        let key_rows = match self.converter.convert_columns(std::slice::from_ref(&keys)) {
             Ok(r) => r,
             Err(e) => {
                 ctx.fail_batch(batch, &format!("join key: {e}"));
